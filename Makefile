@@ -1,0 +1,88 @@
+# Two commands matter to a learner:  make lab   and   make test.
+# Every target is idempotent: a second run finds the stamps and reinstalls nothing.
+
+PYTHON      ?= python3.11
+VENV        := .venv
+VPY         := $(VENV)/bin/python
+STAMP       := $(VENV)/.requirements-installed
+KERNEL_JSON := $(VENV)/share/jupyter/kernels/python3/kernel.json
+# Our venv's kernels come first, even when a user-wide "python3" kernel exists.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+# The same quiet TensorFlow start-up as course_utils sets (see course_utils/__init__.py).
+export TF_CPP_MIN_LOG_LEVEL := 2
+export TF_ENABLE_ONEDNN_OPTS := 0
+
+LAB_PORT    ?= 8888
+LAB_IP      ?= 127.0.0.1
+START_PAGE  := notebooks/00_welcome.ipynb
+SUBMISSIONS ?= submissions
+OUT         ?= gradebook
+
+.PHONY: lab test setup dot kernel unit notebooks benchmarks clean help
+
+help:
+	@echo "make lab    set everything up, then open the course in JupyterLab"
+	@echo "make test   set everything up, then run the whole test suite"
+	@echo "make benchmarks   print the benchmark tables"
+
+setup: $(STAMP) dot kernel
+
+$(VPY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "The course needs Python 3.11 ('$(PYTHON)' was not found)."; \
+	  echo "  apt:   apt-get install python3.11 python3.11-venv"; \
+	  echo "  brew:  brew install python@3.11"; \
+	  echo "  conda: conda create -n py311 python=3.11 && conda activate py311"; \
+	  echo "Then run make again, or point at it: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+# Graphviz's `dot` draws the model graphs. Installed with apt when we are root;
+# otherwise we say exactly what to run.
+dot:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Graphviz (apt.txt) ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$(cat apt.txt) >/dev/null; \
+	else \
+	  echo "Graphviz's 'dot' program is missing; the course draws every model with it. Install it with one of:"; \
+	  echo "  apt:   sudo apt-get install graphviz"; \
+	  echo "  brew:  brew install graphviz"; \
+	  echo "  conda: conda install -c conda-forge graphviz"; \
+	  exit 1; \
+	fi
+
+# The course kernel is registered as the venv's "python3", the kernel name every
+# notebook asks for, so lessons open with it here and on Binder alike.
+kernel: $(KERNEL_JSON)
+
+$(KERNEL_JSON): $(STAMP)
+	$(VPY) -m ipykernel install --prefix $(VENV) --name python3 \
+	  --display-name "Python 3 (Functional Keras course)" \
+	  --env TF_CPP_MIN_LOG_LEVEL 2 --env TF_ENABLE_ONEDNN_OPTS 0 >/dev/null
+	@echo "Registered the course kernel in $(VENV)."
+
+lab: setup
+	@echo "Starting JupyterLab; open the URL printed below (the course starts at $(START_PAGE))."
+	$(VPY) -m jupyterlab --no-browser --ip=$(LAB_IP) --port=$(LAB_PORT) \
+	  $$( [ "$$(id -u)" = "0" ] && echo --allow-root ) \
+	  --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(START_PAGE)
+
+test: setup
+	$(VPY) -m pytest -n 2 --dist loadfile
+
+unit: setup
+	$(VPY) -m pytest tests
+
+notebooks: setup
+	$(VPY) -m pytest notebooks
+
+benchmarks: setup
+	$(VPY) benchmarks/graph_render.py
+
+clean:
+	rm -rf $(VENV)

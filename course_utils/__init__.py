@@ -1,0 +1,32 @@
+"""Helpers for the functional-keras-course notebooks.
+
+Importing this package first (before ``keras`` or ``tensorflow``) keeps
+TensorFlow's start-up chatter out of notebook outputs: it sets
+``TF_CPP_MIN_LOG_LEVEL=2`` (info and warning lines off, errors still shown) and
+``TF_ENABLE_ONEDNN_OPTS=0`` (the oneDNN banner off, and the same numerics in
+every course kernel). Values already set in the environment are respected.
+
+Modules, one job each:
+
+* :mod:`course_utils.graph` – a model as data (nodes, edges) and as a picture;
+* :mod:`course_utils.data` – seeded synthetic data sets, no downloads;
+* :mod:`course_utils.training` – reset, quiet fitting, history plots;
+* :mod:`course_utils.widgets` – the live model explorer;
+* :mod:`course_utils.environment` – the set-up check of lesson 00.
+
+Example:
+    >>> import course_utils
+    >>> from course_utils.graph import model_graph
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# Keras prints model.summary() as wide as the terminal says; a fixed width keeps
+# stored notebook outputs identical across machines.
+os.environ.setdefault("COLUMNS", "100")
+
+__version__ = "0.1.0"

@@ -1,0 +1,516 @@
+"""A Keras model as a graph: data first, a picture second.
+
+``model_graph(model)`` walks the model's own call records (Keras "nodes") and
+returns a :class:`ModelGraph` with
+
+* ``nodes`` – one name per layer (a layer called twice is still one node);
+* ``edges`` – one :class:`Edge` per tensor connection, so a shared layer called on
+  two inputs has two incoming edges and ``Multiply()([h, h])`` has two edges from ``h``;
+* ``digraph`` – a ``graphviz.Digraph`` coloured by role, with shapes on the edges;
+* a deterministic text description (``str(graph)``), which is what nbval compares.
+
+In Jupyter a ModelGraph shows itself as an SVG picture plus that text.
+
+Example:
+    >>> import keras
+    >>> inputs = keras.Input((4,), name="features")
+    >>> hidden = keras.layers.Dense(8, name="hidden")(inputs)
+    >>> twice = keras.layers.Multiply(name="square")([hidden, hidden])
+    >>> graph = model_graph(keras.Model(inputs, twice, name="tiny"))
+    >>> graph.nodes
+    ['features', 'hidden', 'square']
+    >>> [(e.source, e.target) for e in graph.edges]
+    [('features', 'hidden'), ('hidden', 'square'), ('hidden', 'square')]
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import graphviz
+
+__all__ = [
+    "Edge",
+    "LayerInfo",
+    "ModelGraph",
+    "ModelGraphError",
+    "ROLE_COLOURS",
+    "compare",
+    "dot_available",
+    "format_shape",
+    "model_graph",
+]
+
+#: Fill colour of each role, also used by the legend.
+ROLE_COLOURS: dict[str, str] = {
+    "input": "#cfe8ff",
+    "output": "#ffd9b3",
+    "core": "#eeeeee",
+    "merge": "#c8f0c8",
+    "shared": "#ffc9de",
+    "attention": "#e2d4ff",
+    "normalisation": "#fff4b3",
+    "nested model": "#c9f2f0",
+}
+
+_ATTENTION_CLASSES = {
+    "Attention",
+    "AdditiveAttention",
+    "MultiHeadAttention",
+    "GroupedQueryAttention",
+}
+_NORMALISATION_CLASSES = {
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
+    "UnitNormalization",
+    "SpectralNormalization",
+    "RMSNormalization",
+    "Normalization",
+}
+# Dot and the other merges all subclass keras' Merge base class; these names cover
+# the functional forms that are plain operations rather than Merge layers.
+_MERGE_OP_CLASSES = {"Add", "Subtract", "Multiply", "Concatenate", "Average", "Maximum", "Minimum", "Dot"}
+
+INSTALL_DOT = (
+    "Graphviz's `dot` program was not found, so the picture cannot be drawn; "
+    "the text form above holds the same graph.\n"
+    "Install Graphviz with one of:\n"
+    "  apt:   sudo apt-get install graphviz\n"
+    "  brew:  brew install graphviz\n"
+    "  conda: conda install -c conda-forge graphviz\n"
+    "then restart the kernel."
+)
+
+
+class ModelGraphError(TypeError):
+    """Raised with a learner-friendly message when a model cannot be drawn."""
+
+
+class Edge(NamedTuple):
+    """One tensor flowing from one layer into another.
+
+    ``position`` is the tensor's place among the target call's inputs (0 for the
+    first argument of ``Concatenate``), ``call`` is which call of the target layer
+    it feeds (0 for the first call of a shared layer).
+    """
+
+    source: str
+    target: str
+    shape: tuple[int | None, ...]
+    position: int = 0
+    call: int = 0
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What the graph knows about one layer (or nested model)."""
+
+    name: str
+    class_name: str
+    role: str
+    calls: int
+    output_shapes: tuple[tuple[int | None, ...], ...]
+    params: int
+    cluster: str = ""  # name of the nested model it was expanded from, if any
+
+
+@dataclass
+class ModelGraph:
+    """The structure of a Keras model; see the module docstring."""
+
+    name: str
+    layers: dict[str, LayerInfo]
+    edges: list[Edge]
+    inputs: list[tuple[str, tuple[int | None, ...]]]
+    outputs: list[tuple[str, tuple[int | None, ...]]]
+    show_shapes: bool = True
+    rankdir: str = "TB"
+    total_params: int = 0
+    clusters: dict[str, int] = field(default_factory=dict)  # expanded nested model -> its call count
+    _digraph: graphviz.Digraph | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------------ data
+    @property
+    def nodes(self) -> list[str]:
+        """Layer names in topological order, one per layer."""
+        return list(self.layers)
+
+    @property
+    def shared_layers(self) -> dict[str, int]:
+        """Layers called more than once, with their call counts."""
+        return {n: info.calls for n, info in self.layers.items() if info.calls > 1}
+
+    @property
+    def merges(self) -> list[str]:
+        """Names of the merge layers."""
+        return [n for n, info in self.layers.items() if info.class_name in _MERGE_OP_CLASSES or info.role == "merge"]
+
+    def in_edges(self, name: str) -> list[Edge]:
+        """Edges that end at layer ``name``, in call and argument order."""
+        return sorted((e for e in self.edges if e.target == name), key=lambda e: (e.call, e.position))
+
+    def out_edges(self, name: str) -> list[Edge]:
+        """Edges that start at layer ``name``."""
+        return [e for e in self.edges if e.source == name]
+
+    def role_counts(self) -> dict[str, int]:
+        """How many layers have each role."""
+        return dict(Counter(info.role for info in self.layers.values()))
+
+    # --------------------------------------------------------------- picture
+    @property
+    def digraph(self) -> graphviz.Digraph:
+        """The ``graphviz.Digraph`` (built on first use)."""
+        if self._digraph is None:
+            self._digraph = _draw(self)
+        return self._digraph
+
+    def svg(self) -> str:
+        """The picture as SVG text. Needs Graphviz's ``dot``."""
+        return self.digraph.pipe(format="svg", encoding="utf-8")
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        text = self.describe()
+        if not dot_available():
+            return {"text/plain": text + "\n\n" + INSTALL_DOT}
+        return {"image/svg+xml": self.svg(), "text/plain": text}
+
+    # ------------------------------------------------------------------ text
+    def describe(self) -> str:
+        """A deterministic text description of the structure (what nbval compares)."""
+        lines = [
+            f"Model {self.name!r}: {len(self.inputs)} input(s), {len(self.outputs)} output(s), "
+            f"{len(self.layers)} layers, {len(self.edges)} connections, {self.total_params:,} parameters"
+        ]
+        lines.append("inputs:  " + ", ".join(f"{n} {format_shape(s)}" for n, s in self.inputs))
+        lines.append("outputs: " + ", ".join(f"{n} {format_shape(s)}" for n, s in self.outputs))
+        lines.append("layers (in order, with what feeds them):")
+        width = max(len(n) for n in self.layers) if self.layers else 0
+        for name, info in self.layers.items():
+            calls = []
+            for call in range(info.calls):
+                sources = [e.source for e in self.in_edges(name) if e.call == call]
+                calls.append(", ".join(sources) if sources else "-")
+            fed_by = " | ".join(calls)
+            shapes = " ".join(format_shape(s) for s in info.output_shapes)
+            tag = f" [{info.role}]" if info.role not in ("core",) else ""
+            lines.append(f"  {name:<{width}}  {info.class_name}{tag} <- {fed_by}" + (f"  -> {shapes}" if self.show_shapes else ""))
+        merges = self.merges
+        if merges:
+            lines.append("merges: " + ", ".join(f"{m} ({self.layers[m].class_name})" for m in merges))
+        shared = self.shared_layers
+        if shared:
+            lines.append("shared: " + ", ".join(f"{n} called {c} times" for n, c in shared.items()))
+        nested = [n for n, info in self.layers.items() if info.role == "nested model"]
+        expanded = [f"{c} (expanded, called {n} time{'s' if n > 1 else ''})" for c, n in self.clusters.items()]
+        if nested or expanded:
+            lines.append("nested models: " + ", ".join(nested + expanded))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+
+def dot_available() -> bool:
+    """True when Graphviz's ``dot`` program can be found on the PATH."""
+    return shutil.which("dot") is not None
+
+
+# ====================================================================== building
+def model_graph(
+    model: Any,
+    *,
+    show_shapes: bool = True,
+    expand_nested: bool = False,
+    rankdir: str = "TB",
+) -> ModelGraph:
+    """Read the graph of a Functional or Sequential Keras model.
+
+    Args:
+        model: a ``keras.Model`` built with the Functional API, or a
+            ``keras.Sequential`` that starts with ``keras.Input``.
+        show_shapes: label edges with the tensor shapes they carry.
+        expand_nested: draw models used as layers as clusters of their own layers
+            (names become ``"encoder/dense"``) instead of single nodes.
+        rankdir: ``"TB"`` (top to bottom) or ``"LR"`` (left to right).
+
+    Raises:
+        ModelGraphError: with a message that says what to do, for anything that is
+            not a Keras model with a graph.
+
+    Example:
+        >>> import keras
+        >>> stack = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="out")], name="stack")
+        >>> model_graph(stack).nodes
+        ['input_layer', 'out']
+    """
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ModelGraphError(f"rankdir must be 'TB', 'LR', 'BT' or 'RL', not {rankdir!r}.")
+    function = _functional_of(model)
+    layers: dict[str, LayerInfo] = {}
+    edges: list[Edge] = []
+    clusters: dict[str, int] = {}
+    _walk(function, "", expand_nested, layers, edges, clusters)
+    inputs = [(_resolve_source(t, "", expand_nested), _shape_tuple(t.shape)) for t in function.inputs]
+    outputs = [(_resolve_source(t, "", expand_nested), _shape_tuple(t.shape)) for t in function.outputs]
+    # Layers that produce a model output and have no stronger role are "output".
+    output_names = {n for n, _ in outputs}
+    for name in output_names:
+        info = layers[name]
+        if info.role == "core":
+            layers[name] = LayerInfo(**{**info.__dict__, "role": "output"})
+    return ModelGraph(
+        name=model.name,
+        layers=layers,
+        edges=edges,
+        inputs=inputs,
+        outputs=outputs,
+        show_shapes=show_shapes,
+        rankdir=rankdir,
+        total_params=_count_params(model),
+        clusters=clusters,
+    )
+
+
+def compare(left: Any, right: Any, *, titles: tuple[str, str] | None = None, **options: Any) -> "SideBySide":
+    """Draw two models next to each other (for example a Sequential model and its Functional twin).
+
+    Example:
+        >>> view = compare(sequential_model, functional_model)   # doctest: +SKIP
+        >>> view                                                   # doctest: +SKIP
+    """
+    graphs = (model_graph(left, **options), model_graph(right, **options))
+    return SideBySide(graphs, titles or (graphs[0].name, graphs[1].name))
+
+
+@dataclass
+class SideBySide:
+    """Two :class:`ModelGraph` objects shown in one row, with a text form for nbval."""
+
+    graphs: tuple[ModelGraph, ModelGraph]
+    titles: tuple[str, str]
+
+    def describe(self) -> str:
+        a, b = self.graphs
+        same = [(e.source, e.target) for e in a.edges] == [(e.source, e.target) for e in b.edges]
+        verdict = "the same graph" if same and a.nodes == b.nodes else "different graphs"
+        header = f"{self.titles[0]} | {self.titles[1]}: {verdict}"
+        return "\n\n".join([header, f"[{self.titles[0]}]\n{a.describe()}", f"[{self.titles[1]}]\n{b.describe()}"])
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        text = self.describe()
+        if not dot_available():
+            return {"text/plain": text + "\n\n" + INSTALL_DOT}
+        cells = "".join(
+            "<div style='flex:1;min-width:0'>"
+            f"<div style='font-weight:bold;text-align:center'>{html.escape(title)}</div>{graph.svg()}</div>"
+            for title, graph in zip(self.titles, self.graphs)
+        )
+        return {"text/html": f"<div style='display:flex;gap:1em;align-items:flex-start'>{cells}</div>", "text/plain": text}
+
+
+# ------------------------------------------------------------------ internals
+def _functional_of(model: Any) -> Any:
+    """The object that holds the call graph, or a clear ModelGraphError."""
+    try:
+        import keras
+    except ImportError as error:  # pragma: no cover - keras is a hard dependency
+        raise ModelGraphError("model_graph needs Keras 3 (pip install keras).") from error
+    if not isinstance(model, keras.Model):
+        kind = type(model).__name__
+        hint = ""
+        if isinstance(model, keras.layers.Layer):
+            hint = " Wrap the layer in a model first: keras.Model(inputs, layer(inputs))."
+        elif isinstance(model, keras.KerasTensor):
+            hint = " You passed a tensor; pass the model: keras.Model(inputs, outputs)."
+        article = "an" if kind[:1].lower() in "aeiou" else "a"
+        raise ModelGraphError(f"model_graph expects a Keras model, but was given {article} {kind}.{hint}")
+    if isinstance(model, keras.Sequential):
+        functional = getattr(model, "_functional", None)
+        if functional is None:
+            raise ModelGraphError(
+                f"The Sequential model {model.name!r} has not been built yet, so it has no graph to draw. "
+                "Start it with an input, e.g. keras.Sequential([keras.Input(shape=(8,)), ...])."
+            )
+        return functional
+    if not hasattr(model, "_nodes_by_depth") or not hasattr(model, "_nodes"):
+        raise ModelGraphError(
+            f"{model.name!r} is a subclassed model ({type(model).__name__}): its call() is Python code, "
+            "so Keras keeps no graph of it to draw. Build it functionally instead: "
+            "inputs = keras.Input(...); outputs = ...layers called on inputs...; keras.Model(inputs, outputs)."
+        )
+    return model
+
+
+def _walk(
+    function: Any,
+    prefix: str,
+    expand: bool,
+    layers: dict[str, LayerInfo],
+    edges: list[Edge],
+    clusters: dict[str, int],
+) -> None:
+    """Add the layers and edges of ``function`` (a Functional model) under ``prefix``."""
+    from keras.src.ops.function import make_node_key
+
+    for op in function.operations:
+        calls = [node for index, node in enumerate(op._inbound_nodes) if make_node_key(op, index) in function._nodes]
+        nested = _nested_functional(op)
+        name = prefix + op.name
+        if nested is not None and expand:
+            clusters[name] = len(calls)
+            _walk(nested, name + "/", expand, layers, edges, clusters)
+            # Edges into the nested model go to its input layers.
+            for call_index, node in enumerate(calls):
+                for position, tensor in enumerate(node.arguments.keras_tensors):
+                    entry = nested.inputs[position] if position < len(nested.inputs) else nested.inputs[-1]
+                    target = name + "/" + entry._keras_history.operation.name
+                    edges.append(
+                        Edge(_resolve_source(tensor, prefix, expand), target, _shape_tuple(tensor.shape), 0, call_index)
+                    )
+            continue
+        role = _role(op, len(calls), nested is not None)
+        output_shapes = tuple(_shape_tuple(t.shape) for t in calls[0].outputs) if calls else ()
+        layers[name] = LayerInfo(
+            name=name,
+            class_name=type(op).__name__,
+            role=role,
+            calls=max(len(calls), 1),
+            output_shapes=output_shapes,
+            params=_count_params(op),
+            cluster=prefix.rstrip("/"),
+        )
+        for call_index, node in enumerate(calls):
+            for position, tensor in enumerate(node.arguments.keras_tensors):
+                edges.append(
+                    Edge(_resolve_source(tensor, prefix, expand), name, _shape_tuple(tensor.shape), position, call_index)
+                )
+
+
+def _resolve_source(tensor: Any, prefix: str, expand: bool) -> str:
+    """Name of the layer that produced ``tensor``, looking inside expanded nested models."""
+    history = tensor._keras_history
+    op = history.operation
+    nested = _nested_functional(op)
+    if nested is not None and expand:
+        inner = nested.outputs[history.tensor_index]
+        return _resolve_source(inner, prefix + op.name + "/", expand)
+    return prefix + op.name
+
+
+def _nested_functional(op: Any) -> Any | None:
+    """The inner Functional graph of a model used as a layer, else None."""
+    import keras
+
+    if not isinstance(op, keras.Model):
+        return None
+    if isinstance(op, keras.Sequential):
+        return getattr(op, "_functional", None)
+    return op if hasattr(op, "_nodes_by_depth") else None
+
+
+def _role(op: Any, calls: int, is_model: bool) -> str:
+    import keras
+
+    class_name = type(op).__name__
+    if isinstance(op, keras.layers.InputLayer):
+        return "input"
+    if is_model or isinstance(op, keras.Model):
+        return "nested model"
+    if calls > 1:
+        return "shared"
+    if class_name in _ATTENTION_CLASSES:
+        return "attention"
+    if class_name in _MERGE_OP_CLASSES or _is_merge_layer(op):
+        return "merge"
+    if class_name in _NORMALISATION_CLASSES:
+        return "normalisation"
+    return "core"
+
+
+def _is_merge_layer(op: Any) -> bool:
+    try:
+        from keras.src.layers.merging.base_merge import Merge
+    except ImportError:  # pragma: no cover - private path moved
+        return False
+    return isinstance(op, Merge)
+
+
+def _count_params(op: Any) -> int:
+    try:
+        return int(op.count_params())
+    except (ValueError, AttributeError):  # unbuilt layers and plain operations have none
+        return 0
+
+
+def _shape_tuple(shape: Any) -> tuple[int | None, ...]:
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def format_shape(shape: tuple[int | None, ...]) -> str:
+    """`(None, 8)` -> `"(None, 8)"`; a one-element shape keeps its comma: `(8,)`."""
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+# ------------------------------------------------------------------- drawing
+def _draw(graph: ModelGraph) -> graphviz.Digraph:
+    dot = graphviz.Digraph(
+        name=graph.name,
+        graph_attr={"rankdir": graph.rankdir, "nodesep": "0.25", "ranksep": "0.35", "fontname": "Helvetica"},
+        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "11", "height": "0.3"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555", "arrowsize": "0.6"},
+    )
+    outputs = {n for n, _ in graph.outputs}
+    clusters: dict[str, list[str]] = {}
+    for name, info in graph.layers.items():
+        clusters.setdefault(info.cluster, []).append(name)
+
+    def add_node(target: graphviz.Digraph, name: str) -> None:
+        info = graph.layers[name]
+        short = name.rsplit("/", 1)[-1]
+        label = f"{short}\n{info.class_name}"
+        if info.calls > 1:
+            label += f"  ×{info.calls}"
+        attrs = {"fillcolor": ROLE_COLOURS[info.role]}
+        if name in outputs:
+            attrs["penwidth"] = "2"
+        target.node(name, label, **attrs)
+
+    for name in clusters.get("", []):
+        add_node(dot, name)
+    for cluster in sorted(c for c in clusters if c):
+        with dot.subgraph(name="cluster_" + cluster) as sub:
+            sub.attr(label=cluster, style="rounded,dashed", color="#3aa39a", fontname="Helvetica", fontsize="10")
+            for name in clusters[cluster]:
+                add_node(sub, name)
+    for edge in graph.edges:
+        label = format_shape(edge.shape) if graph.show_shapes else None
+        dot.edge(edge.source, edge.target, label=label)
+    _add_legend(dot, graph)
+    return dot
+
+
+def _add_legend(dot: graphviz.Digraph, graph: ModelGraph) -> None:
+    """One plain-text legend node listing the roles present in the graph."""
+    present = [role for role in ROLE_COLOURS if role in graph.role_counts()]
+    rows = "".join(
+        f'<TR><TD BGCOLOR="{ROLE_COLOURS[role]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{role}</TD></TR>' for role in present
+    )
+    dot.node(
+        "_legend",
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD COLSPAN="2"><B>roles</B></TD></TR>{rows}</TABLE>>',
+        shape="plaintext",
+        style="",
+        fontsize="9",
+    )

@@ -1,0 +1,115 @@
+"""Execute course notebooks top to bottom and store them tidily (for maintainers).
+
+Stored outputs must come from a real, fresh, top-to-bottom run: this module runs a
+notebook in a new kernel (the course kernel, ``python3``), then normalises the JSON
+so that diffs show only what changed: nbformat 4.5, stable cell ids, no execution
+timing metadata, sorted keys and a trailing newline.
+
+Command line:
+    python -m course_utils.notebooks notebooks/01_sequential.ipynb [more.ipynb ...]
+
+Example:
+    >>> execute_notebook("notebooks/00_welcome.ipynb")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+__all__ = ["execute_notebook", "normalise", "write_notebook"]
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def execute_notebook(path: str | Path, *, timeout: int = 600) -> float:
+    """Run the notebook at ``path`` in a fresh kernel and store it with its outputs.
+
+    Cells tagged ``raises-exception`` may raise; any other error stops the run and
+    leaves the file untouched. Returns the wall time in seconds.
+    """
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+        store_widget_state=True,
+    )
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    write_notebook(notebook, path)
+    return elapsed
+
+
+def normalise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Tidy a notebook in place: stable ids, minimal metadata, no empty cells."""
+    notebook.nbformat, notebook.nbformat_minor = 4, 5
+    widgets_state = notebook.metadata.get("widgets")
+    notebook.metadata = nbformat.NotebookNode(
+        kernelspec=KERNELSPEC, language_info={"name": "python", "pygments_lexer": "ipython3"}
+    )
+    if widgets_state:
+        notebook.metadata["widgets"] = widgets_state
+    cells = []
+    used: set[str] = set()
+    for index, cell in enumerate(notebook.cells):
+        source = cell.source.strip("\n") if isinstance(cell.source, str) else "".join(cell.source).strip("\n")
+        if not source.strip():
+            continue
+        cell.source = source
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        cell_id = cell.get("id") or f"cell-{index:03d}"
+        while cell_id in used:
+            cell_id += "-b"
+        cell.id = cell_id
+        used.add(cell_id)
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
+
+
+def write_notebook(notebook: nbformat.NotebookNode, path: str | Path) -> None:
+    """Normalise and write with sorted keys, indent 1 and a trailing newline."""
+    normalise(notebook)
+    nbformat.validate(notebook)
+    text = json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils.notebooks",
+        description="Execute course notebooks top to bottom in a fresh kernel and store them normalised.",
+    )
+    parser.add_argument("paths", nargs="+", type=Path, help="notebooks to execute")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    args = parser.parse_args(argv)
+    status = 0
+    for path in args.paths:
+        if not path.is_file():
+            print(f"{path}: no such notebook", file=sys.stderr)
+            status = 2
+            continue
+        try:
+            seconds = execute_notebook(path, timeout=args.timeout)
+        except CellExecutionError as error:
+            print(f"{path}: a cell failed, the file was left unchanged.\n{error}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path}: executed in {seconds:.1f} s")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The model explorer: move a control, see the model's new graph at once.
+
+:class:`ModelExplorer` takes a *builder* – a function that returns a Keras model
+from keyword arguments – and one ipywidgets control per argument. It shows the
+live graph, the parameter count and the output shapes; when the builder raises,
+it shows the error message instead (never a traceback). Sliders update when they
+are released, not while they are dragged. An optional *Quick train* button fits
+the current model for a few epochs and draws its loss curve.
+
+In a notebook the explorer displays as live controls; its plain-text form (what
+nbval stores and compares) describes the model for the current setting.
+
+Example:
+    >>> import ipywidgets as widgets
+    >>> def build(width=8):
+    ...     inputs = keras.Input((4,), name="features")
+    ...     return keras.Model(inputs, keras.layers.Dense(width, name="hidden")(inputs))
+    >>> explorer = ModelExplorer(build, {"width": widgets.IntSlider(8, 1, 64)})   # doctest: +SKIP
+    >>> explorer                                                                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+
+from course_utils.graph import ModelGraph, dot_available, format_shape, model_graph
+from course_utils.training import format_metrics, plot_history, reset
+
+__all__ = ["ExplorerView", "ModelExplorer", "QuickTrain"]
+
+
+@dataclass(frozen=True)
+class QuickTrain:
+    """What the *Quick train* button needs: data, loss and a few epochs.
+
+    Example:
+        >>> QuickTrain(x, y, loss="sparse_categorical_crossentropy", metrics=("accuracy",))   # doctest: +SKIP
+    """
+
+    x: Any
+    y: Any
+    loss: Any
+    metrics: Sequence[Any] = ()
+    optimizer: str = "adam"
+    epochs: int = 5
+    batch_size: int = 32
+    validation_split: float = 0.2
+
+
+@dataclass
+class ExplorerView:
+    """The result of one build: its graph, or the builder's error message."""
+
+    params: dict[str, Any]
+    graph: ModelGraph | None = None
+    output_shapes: list[tuple[int | None, ...]] = field(default_factory=list)
+    error: str | None = None
+    svg: str = ""
+
+    def describe(self) -> str:
+        setting = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        if self.error is not None:
+            return f"explorer setting: {setting}\nthe builder raised {self.error}"
+        assert self.graph is not None
+        shapes = ", ".join(format_shape(s) for s in self.output_shapes)
+        return (
+            f"explorer setting: {setting}\n"
+            f"parameters: {self.graph.total_params:,}   output shapes: {shapes}\n" + self.graph.describe()
+        )
+
+
+class ModelExplorer:
+    """Live controls over a model builder; see the module docstring.
+
+    Args:
+        builder: ``builder(**values) -> keras.Model``.
+        controls: ``{argument name: ipywidgets control}``; each control's value is
+            passed to the builder under that name.
+        train: optional :class:`QuickTrain`; adds a *Quick train* button.
+        seed: the seed :func:`course_utils.training.reset` uses before every build,
+            so the same setting always gives the same names and weights.
+        graph_options: passed to :func:`course_utils.graph.model_graph`
+            (``show_shapes``, ``expand_nested``, ``rankdir``).
+    """
+
+    def __init__(
+        self,
+        builder: Callable[..., Any],
+        controls: Mapping[str, widgets.Widget],
+        *,
+        train: QuickTrain | None = None,
+        seed: int = 0,
+        **graph_options: Any,
+    ) -> None:
+        if not callable(builder):
+            raise TypeError(f"builder must be a function that returns a Keras model, not {type(builder).__name__}.")
+        for name, control in controls.items():
+            if not isinstance(control, widgets.ValueWidget):
+                raise TypeError(f"The control for {name!r} must be an ipywidgets control (IntSlider, Dropdown…).")
+        self.builder = builder
+        self.controls = dict(controls)
+        self.train_setup = train
+        self.seed = seed
+        self.graph_options = graph_options
+        self._cache: dict[tuple[Any, ...], ExplorerView] = {}
+        self._model: Any = None
+        self.view = ExplorerView(params={})
+
+        self._graph_box = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="560px"))
+        self._summary = widgets.HTML()
+        children: list[widgets.Widget] = []
+        for control in self.controls.values():
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False  # rebuild on release, not on every step
+            control.observe(self._on_change, names="value")
+            children.append(control)
+        panel: list[widgets.Widget] = [widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap")), self._summary]
+        if train is not None:
+            self._train_button = widgets.Button(description="Quick train", icon="play", button_style="info")
+            self._train_button.on_click(self._on_train)
+            self._train_status = widgets.HTML()
+            self._curve = widgets.Image(format="png", layout=widgets.Layout(max_width="520px"))
+            panel += [widgets.HBox([self._train_button, self._train_status]), self._curve]
+        panel.append(self._graph_box)
+        self.widget = widgets.VBox(panel)
+        self.refresh()
+
+    # --------------------------------------------------------------- public
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    @property
+    def model(self) -> Any:
+        """The model built for the current setting (None when the builder raised)."""
+        if self._model is None and self.view.error is None:
+            self._model = self._build(self.values)[0]
+        return self._model
+
+    def build_view(self, **values: Any) -> ExplorerView:
+        """Build (or reuse) the view for a setting, without touching the controls.
+
+        Example:
+            >>> explorer.build_view(width=16).graph.total_params   # doctest: +SKIP
+        """
+        params = {**self.values, **values}
+        key = tuple(sorted((k, repr(v)) for k, v in params.items()))
+        if key not in self._cache:
+            model, view = self._build(params)
+            self._cache[key] = view
+            if params == self.values:
+                self._model = model
+        return self._cache[key]
+
+    def refresh(self) -> ExplorerView:
+        """Rebuild for the controls' current values and redraw."""
+        self._model = None
+        self.view = self.build_view()
+        self._render(self.view)
+        return self.view
+
+    def describe(self) -> str:
+        """Text form of the current setting (what nbval compares)."""
+        return self.view.describe()
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        if isinstance(bundle, tuple):  # (data, metadata)
+            bundle = bundle[0]
+        return {**bundle, "text/plain": self.describe()}
+
+    # ------------------------------------------------------------ internals
+    def _build(self, params: dict[str, Any]) -> tuple[Any, ExplorerView]:
+        reset(self.seed)
+        try:
+            model = self.builder(**params)
+            graph = model_graph(model, **self.graph_options)
+        except Exception as error:  # the learner's builder may raise anything; show it, kindly
+            return None, ExplorerView(params=dict(params), error=f"{type(error).__name__}: {_first_lines(error)}")
+        shapes = [tuple(None if d is None else int(d) for d in t.shape) for t in model.outputs]
+        svg = _inline_svg(graph) if dot_available() else ""
+        return model, ExplorerView(params=dict(params), graph=graph, output_shapes=shapes, svg=svg)
+
+    def _render(self, view: ExplorerView) -> None:
+        if view.error is not None:
+            self._summary.value = (
+                "<div style='color:#a40000;background:#fff0f0;padding:6px;border-left:4px solid #a40000'>"
+                f"<b>This setting does not build:</b> <code>{html.escape(view.error)}</code></div>"
+            )
+            self._graph_box.value = ""
+            return
+        assert view.graph is not None
+        shapes = ", ".join(format_shape(s) for s in view.output_shapes)
+        self._summary.value = (
+            f"<b>{view.graph.total_params:,}</b> parameters &nbsp;·&nbsp; {len(view.graph.nodes)} layers"
+            f" &nbsp;·&nbsp; output shape{'s' if len(view.output_shapes) > 1 else ''}: <code>{shapes}</code>"
+        )
+        if view.svg:
+            self._graph_box.value = view.svg
+        else:
+            self._graph_box.value = f"<pre>{html.escape(view.graph.describe())}</pre>"
+
+    def _on_change(self, change: Mapping[str, Any]) -> None:
+        self.refresh()
+
+    def _on_train(self, button: widgets.Button) -> None:
+        setup = self.train_setup
+        model = self.model
+        if setup is None or model is None:
+            self._train_status.value = "Fix the model first: this setting does not build."
+            return
+        button.disabled = True
+        self._train_status.value = f"training for {setup.epochs} epochs…"
+        try:
+            reset(self.seed)
+            model = self._build(self.values)[0]
+            model.compile(optimizer=setup.optimizer, loss=setup.loss, metrics=list(setup.metrics))
+            history = model.fit(
+                setup.x,
+                setup.y,
+                epochs=setup.epochs,
+                batch_size=setup.batch_size,
+                validation_split=setup.validation_split,
+                verbose=0,
+            )
+            last = {k: v[-1] for k, v in history.history.items()}
+            self._train_status.value = "after training: " + html.escape(format_metrics(last))
+            self._curve.value = _figure_png(plot_history(history, title=_setting_title(self.values), show=False))
+        except Exception as error:  # shown to the learner, never a traceback
+            self._train_status.value = f"<span style='color:#a40000'>Training failed: {html.escape(_first_lines(error))}</span>"
+        finally:
+            button.disabled = False
+
+
+def _inline_svg(graph: ModelGraph) -> str:
+    svg = graph.svg()
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def _figure_png(figure: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _first_lines(error: BaseException, limit: int = 6) -> str:
+    lines = str(error).strip().splitlines()
+    return "\n".join(lines[:limit]) + ("\n…" if len(lines) > limit else "")
+
+
+def _setting_title(values: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
