@@ -32,7 +32,7 @@ import ipywidgets as widgets
 from course_utils.graph import ModelGraph, dot_available, format_shape, model_graph
 from course_utils.training import format_metrics, plot_history, reset
 
-__all__ = ["ExplorerView", "ModelExplorer", "QuickTrain"]
+__all__ = ["ExplorerView", "ModelExplorer", "PlotExplorer", "QuickTrain"]
 
 
 @dataclass(frozen=True)
@@ -240,6 +240,98 @@ class ModelExplorer:
             self._train_status.value = f"<span style='color:#a40000'>Training failed: {html.escape(_first_lines(error))}</span>"
         finally:
             button.disabled = False
+
+
+class PlotExplorer:
+    """Live controls over a matplotlib drawing (heatmaps, images, trade-off curves).
+
+    ``draw(**values)`` draws a figure for the controls' values and returns it (or
+    returns None after drawing on the current figure). The picture is shown as a
+    PNG under the controls and redrawn when a control is released. Optionally,
+    ``describe(**values) -> str`` gives the plain-text form that nbval compares;
+    keep it to rounded numbers.
+
+    Args:
+        draw: ``draw(**values) -> matplotlib Figure | None``.
+        controls: ``{argument name: ipywidgets control}``.
+        describe: ``describe(**values) -> str`` for the text form (default: the setting).
+
+    Example:
+        >>> def draw(freq=1):
+        ...     figure, axis = plt.subplots()
+        ...     axis.plot(np.sin(freq * np.linspace(0, 6, 100)))
+        ...     return figure
+        >>> PlotExplorer(draw, {"freq": widgets.IntSlider(1, 1, 5)})   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        draw: Callable[..., Any],
+        controls: Mapping[str, widgets.Widget],
+        *,
+        describe: Callable[..., str] | None = None,
+    ) -> None:
+        if not callable(draw):
+            raise TypeError(f"draw must be a function that draws a figure, not {type(draw).__name__}.")
+        for name, control in controls.items():
+            if not isinstance(control, widgets.ValueWidget):
+                raise TypeError(f"The control for {name!r} must be an ipywidgets control (IntSlider, Dropdown…).")
+        self.draw = draw
+        self.controls = dict(controls)
+        self._describe = describe
+        self._cache: dict[tuple[Any, ...], bytes] = {}
+        self._image = widgets.Image(format="png", layout=widgets.Layout(max_width="820px"))
+        self._message = widgets.HTML()
+        for control in self.controls.values():
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False
+            control.observe(lambda change: self.refresh(), names="value")
+        row = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([row, self._message, self._image])
+        self.refresh()
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The current value of every control."""
+        return {name: control.value for name, control in self.controls.items()}
+
+    def refresh(self) -> None:
+        """Redraw for the controls' current values."""
+        values = self.values
+        key = tuple(sorted((k, repr(v)) for k, v in values.items()))
+        try:
+            if key not in self._cache:
+                self._cache[key] = self._png(values)
+        except Exception as error:  # the drawing function may raise anything; show it, kindly
+            self._message.value = (
+                f"<span style='color:#a40000'>This setting cannot be drawn: "
+                f"{html.escape(type(error).__name__)}: {html.escape(_first_lines(error))}</span>"
+            )
+            return
+        self._message.value = ""
+        self._image.value = self._cache[key]
+
+    def describe(self) -> str:
+        """Text form of the current setting (what nbval compares)."""
+        values = self.values
+        if self._describe is not None:
+            return self._describe(**values)
+        return "plot setting: " + ", ".join(f"{k}={v!r}" for k, v in values.items())
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        return {**bundle, "text/plain": self.describe()}
+
+    def _png(self, values: Mapping[str, Any]) -> bytes:
+        import matplotlib.pyplot as plt
+
+        figure = self.draw(**values)
+        return _figure_png(figure if figure is not None else plt.gcf())
 
 
 def _inline_svg(graph: ModelGraph) -> str:
