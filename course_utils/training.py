@@ -100,13 +100,20 @@ def fit_quietly(
 
 
 def format_metrics(logs: Mapping[str, Any], digits: int = 3) -> str:
-    """``{"loss": 0.51234, "accuracy": 0.75}`` -> ``"loss 0.512  accuracy 0.750"``.
+    """``{"accuracy": 0.75, "loss": 0.51234}`` -> ``"loss 0.512  accuracy 0.750"``.
+
+    The loss comes first, then the metrics; validation values follow the training ones.
 
     Example:
         >>> format_metrics({"loss": 0.51234, "accuracy": 0.75})
         'loss 0.512  accuracy 0.750'
     """
-    return "  ".join(f"{key} {float(value):.{digits}f}" for key, value in logs.items() if _is_number(value))
+    def order(key: str) -> tuple[bool, bool]:  # loss first, then metrics; training before validation
+        base = key.removeprefix("val_")
+        return (key.startswith("val_"), base != "loss")
+
+    keys = sorted((k for k, v in logs.items() if _is_number(v)), key=order)
+    return "  ".join(f"{key} {float(logs[key]):.{digits}f}" for key in keys)
 
 
 def plot_history(
