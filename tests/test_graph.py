@@ -1,0 +1,281 @@
+"""course_utils.graph: nodes and edges on hand-made topologies, real applications, bad input."""
+
+from __future__ import annotations
+
+import collections
+
+import course_utils  # noqa: F401  (quiet TensorFlow before keras is imported)
+import graphviz
+import keras
+import pytest
+from keras import layers
+
+from course_utils.graph import Edge, ModelGraphError, compare, model_graph
+from course_utils.training import reset
+
+
+def pairs(graph):
+    return [(e.source, e.target) for e in graph.edges]
+
+
+# ---------------------------------------------------------------- topologies
+def test_chain_sequential_and_functional_give_the_same_structure():
+    reset(0)
+    stack = keras.Sequential(
+        [keras.Input((4,), name="x"), layers.Dense(3, name="a"), layers.Dense(2, name="b")], name="stack"
+    )
+    reset(0)
+    x = keras.Input((4,), name="x")
+    functional = keras.Model(x, layers.Dense(2, name="b")(layers.Dense(3, name="a")(x)), name="functional")
+    for graph in (model_graph(stack), model_graph(functional)):
+        assert graph.nodes == ["x", "a", "b"]
+        assert pairs(graph) == [("x", "a"), ("a", "b")]
+        assert graph.edges[0].shape == (None, 4)
+        assert graph.total_params == 4 * 3 + 3 + 3 * 2 + 2
+    assert "the same graph" in compare(stack, functional).describe()
+
+
+def test_branch_and_ordered_merge_positions():
+    x = keras.Input((8,), name="x")
+    trunk = layers.Dense(16, name="trunk")(x)
+    left = layers.Dense(4, name="left")(trunk)
+    right = layers.Dense(6, name="right")(trunk)
+    merged = layers.Concatenate(name="cat")([right, left])
+    graph = model_graph(keras.Model(x, merged))
+    assert sorted(e.target for e in graph.out_edges("trunk")) == ["left", "right"]
+    into_cat = graph.in_edges("cat")
+    assert [(e.source, e.position) for e in into_cat] == [("right", 0), ("left", 1)]
+    assert [e.shape for e in into_cat] == [(None, 6), (None, 4)]
+    assert graph.layers["cat"].role == "merge"
+    assert graph.layers["cat"].output_shapes == ((None, 10),)
+
+
+def test_shared_layer_is_one_node_with_an_edge_per_call():
+    a = keras.Input((5,), name="a")
+    b = keras.Input((5,), name="b")
+    shared = layers.Dense(3, name="shared")
+    merged = layers.Add(name="add")([shared(a), shared(b)])
+    graph = model_graph(keras.Model([a, b], merged))
+    assert graph.nodes.count("shared") == 1
+    assert graph.shared_layers == {"shared": 2}
+    assert graph.layers["shared"].role == "shared"
+    into_shared = graph.in_edges("shared")
+    assert [(e.source, e.call) for e in into_shared] == [("a", 0), ("b", 1)]
+    assert [e for e in graph.edges if e.source == "shared"] == [
+        Edge("shared", "add", (None, 3), 0, 0),
+        Edge("shared", "add", (None, 3), 1, 0),
+    ]
+    assert "shared called 2 times" in graph.describe()
+    assert r"shared\nDense  ×2" in graph.digraph.source
+
+
+def test_multiply_of_a_tensor_with_itself_has_two_edges():
+    x = keras.Input((4,), name="x")
+    h = layers.Dense(4, name="h")(x)
+    graph = model_graph(keras.Model(x, layers.Multiply(name="square")([h, h])))
+    assert pairs(graph).count(("h", "square")) == 2
+    assert graph.digraph.source.count("h -> square") == 2
+
+
+def test_multi_input_multi_output_roles_and_text():
+    image = keras.Input((8, 8, 1), name="image")
+    meta = keras.Input((3,), name="meta")
+    features = layers.Flatten(name="flat")(image)
+    joined = layers.Concatenate(name="joined")([features, meta])
+    normed = layers.LayerNormalization(name="norm")(joined)
+    kind = layers.Dense(3, activation="softmax", name="kind")(normed)
+    size = layers.Dense(1, name="size")(normed)
+    graph = model_graph(keras.Model({"image": image, "meta": meta}, {"kind": kind, "size": size}, name="two_heads"))
+    assert [name for name, _ in graph.inputs] == ["image", "meta"]
+    assert sorted(name for name, _ in graph.outputs) == ["kind", "size"]
+    roles = {name: info.role for name, info in graph.layers.items()}
+    assert roles == {
+        "image": "input",
+        "meta": "input",
+        "flat": "core",
+        "joined": "merge",
+        "norm": "normalisation",
+        "kind": "output",
+        "size": "output",
+    }
+    text = graph.describe()
+    assert text.startswith("Model 'two_heads': 2 input(s), 2 output(s), 7 layers, 6 connections")
+    assert "joined  Concatenate [merge] <- flat, meta  -> (None, 67)" in text
+
+
+def test_attention_query_and_value_keep_their_order():
+    query = keras.Input((6, 8), name="query")
+    value = keras.Input((4, 8), name="value")
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(query, value)
+    graph = model_graph(keras.Model([query, value], attended))
+    assert graph.layers["mha"].role in ("attention", "output")
+    assert [(e.source, e.position) for e in graph.in_edges("mha")] == [("query", 0), ("value", 1)]
+    dot_q = layers.Dot(axes=2, name="scores")
+    q = keras.Input((3, 4), name="q")
+    k = keras.Input((5, 4), name="k")
+    scores_graph = model_graph(keras.Model([q, k], dot_q([q, k])))
+    assert scores_graph.layers["scores"].output_shapes == ((None, 3, 5),)
+
+
+def build_siamese():
+    encoder = keras.Sequential(
+        [keras.Input((4,), name="encoder_in"), layers.Dense(3, name="e1"), layers.Dense(2, name="e2")],
+        name="encoder",
+    )
+    left = keras.Input((4,), name="left")
+    right = keras.Input((4,), name="right")
+    difference = layers.Subtract(name="diff")([encoder(left), encoder(right)])
+    return keras.Model([left, right], layers.Dense(1, name="same")(difference), name="siamese")
+
+
+def test_nested_model_collapsed_is_one_shared_node():
+    graph = model_graph(build_siamese())
+    assert graph.nodes == ["left", "right", "encoder", "diff", "same"]
+    assert graph.layers["encoder"].role == "nested model"
+    assert graph.layers["encoder"].calls == 2
+    assert pairs(graph).count(("encoder", "diff")) == 2
+    assert "nested models: encoder" in graph.describe()
+
+
+def test_nested_model_expanded_is_a_cluster():
+    graph = model_graph(build_siamese(), expand_nested=True)
+    assert "encoder" not in graph.nodes
+    assert {"encoder/encoder_in", "encoder/e1", "encoder/e2"} <= set(graph.nodes)
+    assert ("left", "encoder/encoder_in") in pairs(graph)
+    assert ("right", "encoder/encoder_in") in pairs(graph)
+    assert pairs(graph).count(("encoder/e2", "diff")) == 2
+    assert graph.clusters == {"encoder": 2}
+    assert "subgraph cluster_encoder" in graph.digraph.source
+    assert "encoder (expanded, called 2 times)" in graph.describe()
+
+
+def test_description_is_deterministic_across_rebuilds():
+    texts = []
+    for _ in range(2):
+        reset(0)
+        x = keras.Input((3,))
+        texts.append(model_graph(keras.Model(x, layers.Dense(2)(layers.Dense(4)(x)))).describe())
+    assert texts[0] == texts[1]
+    assert "0x" not in texts[0]
+
+
+def test_svg_has_one_graphviz_node_per_layer_and_a_legend():
+    graph = model_graph(build_siamese())
+    svg = graph.svg()
+    assert svg.count('class="node"') == len(graph.nodes) + 1  # + the legend
+    assert "nested model" in svg and "merge" in svg
+    bundle = graph._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert bundle["text/plain"] == graph.describe()
+
+
+def test_show_shapes_false_drops_edge_labels():
+    x = keras.Input((3,), name="x")
+    model = keras.Model(x, layers.Dense(2, name="d")(x))
+    assert "(None, 3)" in model_graph(model).digraph.source
+    assert "(None, 3)" not in model_graph(model, show_shapes=False).digraph.source
+    assert "rankdir=LR" in model_graph(model, rankdir="LR").digraph.source
+
+
+def test_without_dot_the_text_and_the_install_command_are_shown(monkeypatch):
+    x = keras.Input((3,), name="x")
+    graph = model_graph(keras.Model(x, layers.Dense(2, name="d")(x)))
+    monkeypatch.setenv("PATH", "/nonexistent")
+    bundle = graph._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"]
+    assert bundle["text/plain"].startswith(graph.describe())
+    assert "apt-get install graphviz" in bundle["text/plain"] and "brew install graphviz" in bundle["text/plain"]
+    with pytest.raises(graphviz.ExecutableNotFound):
+        graph.svg()  # the raw picture truly needs dot: the bundle above is the fallback
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "thing, expected",
+    [
+        (42, "expects a Keras model, but was given an int"),
+        ("model", "but was given a str"),
+        (layers.Dense(3), "Wrap the layer in a model first"),
+        (keras.Input((3,)), "You passed a tensor"),
+        (keras.Sequential([layers.Dense(2)], name="lazy"), "'lazy' has not been built yet"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(thing, expected):
+    with pytest.raises(ModelGraphError, match=expected) as caught:
+        model_graph(thing)
+    assert caught.value.__traceback__ is not None
+
+
+def test_subclassed_model_says_how_to_build_it_functionally():
+    class Tiny(keras.Model):
+        def __init__(self):
+            super().__init__(name="tiny")
+            self.dense = layers.Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    with pytest.raises(ModelGraphError, match=r"subclassed model .*keras\.Model\(inputs, outputs\)"):
+        model_graph(Tiny())
+
+
+def test_bad_rankdir():
+    x = keras.Input((3,))
+    with pytest.raises(ModelGraphError, match="rankdir"):
+        model_graph(keras.Model(x, x), rankdir="diagonal")
+
+
+# ---------------------------------------------------------------- real applications
+def config_structure(model):
+    """Layer names and (source, target) edges read independently from the model's own config."""
+    config = model.get_config()
+    edges = collections.Counter()
+
+    def walk(obj, target):
+        if isinstance(obj, dict):
+            if obj.get("class_name") == "__keras_tensor__":
+                edges[(obj["config"]["keras_history"][0], target)] += 1
+                return
+            for value in obj.values():
+                walk(value, target)
+        elif isinstance(obj, (list, tuple)):
+            for value in obj:
+                walk(value, target)
+
+    for layer in config["layers"]:
+        walk(layer["inbound_nodes"], layer["name"])
+    return {layer["name"] for layer in config["layers"]}, edges
+
+
+APPLICATIONS = ["ResNet50", "DenseNet121", "InceptionV3", "MobileNetV3Small", "EfficientNetB0", "ConvNeXtTiny"]
+
+
+@pytest.mark.parametrize("name", APPLICATIONS)
+def test_applications_agree_with_their_config(name):
+    reset(0)
+    model = getattr(keras.applications, name)(weights=None)
+    graph = model_graph(model)
+    names, edges = config_structure(model)
+    assert set(graph.nodes) == names
+    assert len(graph.nodes) == len(names)
+    assert collections.Counter((e.source, e.target) for e in graph.edges) == edges
+    assert graph.total_params == model.count_params()
+    assert graph.merges, "every one of these architectures merges paths"
+    if name == "MobileNetV3Small":
+        assert any(graph.layers[m].class_name == "Multiply" for m in graph.merges)  # squeeze-and-excite
+
+
+def test_nested_application_expands_consistently():
+    reset(0)
+    model = keras.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3), include_top=False)
+    collapsed = model_graph(model)
+    expanded = model_graph(model, expand_nested=True)
+    nested = [n for n, info in collapsed.layers.items() if info.role == "nested model"]
+    assert nested and set(expanded.clusters) == set(nested)
+    inner = 0
+    for name in nested:
+        sub = model.get_layer(name)
+        inner += len((sub._functional if isinstance(sub, keras.Sequential) else sub).operations)
+    assert len(expanded.nodes) == len(collapsed.nodes) - len(nested) + inner
+    nodes = set(expanded.nodes)
+    assert all(e.source in nodes and e.target in nodes for e in expanded.edges)

@@ -1,0 +1,124 @@
+"""The repository itself: pinned set-up files, the kernel, quiet TensorFlow, and lesson hygiene."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_requirements_are_pinned_and_install_the_package():
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    assert requirements[-1] == "-e ."
+    for requirement in requirements[:-1]:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.]*", requirement), requirement
+    names = {r.split("==")[0].lower() for r in requirements[:-1]}
+    for needed in ("tensorflow-cpu", "keras", "jupyterlab", "ipywidgets", "matplotlib", "graphviz", "nbval", "pytest"):
+        assert needed in names
+
+
+def test_apt_txt_lists_graphviz():
+    assert "graphviz" in (ROOT / "apt.txt").read_text().split()
+
+
+def test_ci_runs_make_test():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", script, re.M)
+
+
+def test_readme_gives_the_two_commands_and_every_lesson():
+    readme = (ROOT / "README.md").read_text()
+    assert "make lab" in readme and "make test" in readme
+    for lesson in LESSONS:
+        assert lesson.stem in readme, f"README does not list {lesson.stem}"
+
+
+def test_course_kernel_is_registered_with_quiet_tensorflow():
+    kernel = ROOT / ".venv" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    if not kernel.exists():
+        pytest.fail("run `make test` (it registers the course kernel) rather than bare pytest")
+    spec = json.loads(kernel.read_text())
+    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert Path(spec["argv"][0]).resolve() == Path(sys.executable).resolve()
+
+
+def run_in_kernel(*sources: str) -> list[dict]:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    return [output for cell in notebook.cells for output in cell.outputs]
+
+
+def test_tensorflow_start_up_is_silent_but_errors_still_show():
+    outputs = run_in_kernel(
+        "import os\nfor key in ('TF_CPP_MIN_LOG_LEVEL', 'TF_ENABLE_ONEDNN_OPTS'):\n    os.environ.pop(key, None)",
+        "import course_utils\nimport keras\nimport tensorflow as tf\nprint(keras.backend.backend())",
+        "import warnings\nwarnings.warn('a real problem')",
+    )
+    streams = [(o["name"], o["text"]) for o in outputs if o["output_type"] == "stream"]
+    assert ("stdout", "tensorflow\n") in streams
+    stderr = "".join(text for name, text in streams if name == "stderr")
+    assert "a real problem" in stderr
+    for noise in ("oneDNN", "cpu_feature_guard", "absl::InitializeLog"):
+        assert noise not in stderr
+
+
+def test_the_noise_check_above_can_fail():
+    """Negative control: without course_utils and the kernel's env, the banner does reach the notebook."""
+    outputs = run_in_kernel(
+        "import os\nfor key in ('TF_CPP_MIN_LOG_LEVEL', 'TF_ENABLE_ONEDNN_OPTS'):\n    os.environ.pop(key, None)",
+        "import keras",
+    )
+    stderr = "".join(o["text"] for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr")
+    assert "oneDNN" in stderr
+
+
+# ------------------------------------------------------------------ lessons
+def load(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_the_first_three_lessons_exist():
+    stems = [lesson.stem for lesson in LESSONS]
+    assert stems[:3] == ["00_welcome", "01_sequential", "02_functional_basics"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_was_executed_top_to_bottom(path):
+    counts = [cell.execution_count for cell in code_cells(load(path))]
+    assert counts == list(range(1, len(counts) + 1)), "re-run with: python -m course_utils.notebooks " + str(path)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_lesson_follows_the_course_conventions(path):
+    notebook = load(path)
+    assert notebook.metadata.kernelspec.name == "python3"
+    cells = code_cells(notebook)
+    first = cells[0].source
+    assert "import course_utils" in first or "from course_utils" in first
+    if "keras" in first:
+        assert first.index("course_utils") < first.index("keras"), "import course_utils before keras"
+    sources = "\n".join(cell.source for cell in cells)
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown").lower()
+    assert "NBVAL_IGNORE_OUTPUT" not in sources and "NBVAL_SKIP" not in sources
+    assert "verbose=1" not in sources
+    assert "model_graph(" in sources or "compare(" in sources
+    assert "Explorer(" in sources, "every lesson has at least one explorer"
+    assert "recap" in markdown
+    assert "you will learn" in markdown or "objectives" in markdown
+    assert not re.search(r"(load_data|get_file|tfds\.|weights=['\"]imagenet)", sources), "no downloads"
+    for cell in cells:
+        for output in cell.outputs:
+            assert output.get("output_type") != "error" or "raises-exception" in cell.metadata.get("tags", [])

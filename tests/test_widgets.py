@@ -1,0 +1,108 @@
+"""course_utils.widgets: the explorers rebuild on change, cache, and show errors as messages."""
+
+from __future__ import annotations
+
+import course_utils  # noqa: F401
+import ipywidgets as widgets
+import keras
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from course_utils.data import tabular_classes
+from course_utils.widgets import ModelExplorer, PlotExplorer, QuickTrain
+
+matplotlib.use("Agg")
+
+
+def build(depth=1, width=4):
+    inputs = keras.Input((8,), name="features")
+    hidden = inputs
+    for index in range(depth):
+        hidden = keras.layers.Dense(width, activation="relu", name=f"hidden_{index}")(hidden)
+    return keras.Model(inputs, keras.layers.Dense(3, name="scores")(hidden), name="stack")
+
+
+def make_explorer(**kwargs):
+    controls = {"depth": widgets.IntSlider(1, 0, 6), "width": widgets.IntSlider(4, 1, 32)}
+    return ModelExplorer(build, controls, **kwargs)
+
+
+def test_initial_view_describes_the_model():
+    explorer = make_explorer()
+    text = explorer.describe()
+    assert text.startswith("explorer setting: depth=1, width=4\nparameters: 51   output shapes: (None, 3)")
+    assert "hidden_0" in text and "<svg" in explorer._graph_box.value
+    bundle = explorer._repr_mimebundle_()
+    assert bundle["text/plain"] == text
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_moving_a_control_redraws_the_graph():
+    explorer = make_explorer()
+    explorer.controls["depth"].value = 4
+    assert len(explorer.view.graph.nodes) == 6
+    assert explorer._graph_box.value.count('class="node"') == 7  # 6 layers + legend
+    assert "4 layers" not in explorer._summary.value and "6 layers" in explorer._summary.value
+
+
+def test_sliders_update_on_release_only():
+    explorer = make_explorer()
+    assert all(control.continuous_update is False for control in explorer.controls.values())
+
+
+def test_views_are_cached_per_setting():
+    explorer = make_explorer()
+    first = explorer.build_view(depth=2)
+    assert explorer.build_view(depth=2) is first
+    assert explorer.build_view(depth=3) is not first
+
+
+def test_builder_errors_become_a_message_not_a_traceback():
+    def broken(width=4):
+        inputs = keras.Input((8,))
+        return keras.Model(inputs, keras.layers.Add()([inputs, keras.layers.Dense(width)(inputs)]))
+
+    explorer = ModelExplorer(broken, {"width": widgets.IntSlider(4, 1, 16)})
+    assert explorer.view.error is not None and explorer.view.error.startswith("ValueError")
+    assert "does not build" in explorer._summary.value and "Traceback" not in explorer._summary.value
+    assert "the builder raised ValueError" in explorer.describe()
+    assert explorer.model is None
+    explorer.controls["width"].value = 8
+    assert explorer.view.error is None and explorer.model is not None
+
+
+def test_controls_must_be_widgets():
+    with pytest.raises(TypeError, match="must be an ipywidgets control"):
+        ModelExplorer(build, {"depth": 3})
+    with pytest.raises(TypeError, match="builder must be a function"):
+        ModelExplorer("build", {})
+
+
+def test_quick_train_draws_a_loss_curve():
+    x, y = tabular_classes(n=64, seed=0)
+    setup = QuickTrain(x, y, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), epochs=2)
+    explorer = make_explorer(train=setup)
+    explorer._train_button.click()
+    assert explorer._train_status.value.startswith("after training: loss ")
+    assert explorer._curve.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert explorer._train_button.disabled is False
+
+
+def test_plot_explorer_redraws_and_reports_errors():
+    def draw(freq=1):
+        figure, axis = plt.subplots()
+        if freq == 3:
+            raise ValueError("three is not allowed")
+        axis.plot(np.sin(freq * np.linspace(0, 6, 20)))
+        return figure
+
+    explorer = PlotExplorer(draw, {"freq": widgets.IntSlider(1, 1, 5)}, describe=lambda freq: f"frequency {freq}")
+    first = explorer._image.value
+    assert first[:4] == b"\x89PNG" and explorer.describe() == "frequency 1"
+    explorer.controls["freq"].value = 2
+    assert explorer._image.value != first
+    explorer.controls["freq"].value = 3
+    assert "three is not allowed" in explorer._message.value
+    assert explorer._repr_mimebundle_()["text/plain"] == "frequency 3"
