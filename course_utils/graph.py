@@ -479,7 +479,7 @@ def _draw(graph: ModelGraph) -> graphviz.Digraph:
     def add_node(target: graphviz.Digraph, name: str) -> None:
         info = graph.layers[name]
         short = name.rsplit("/", 1)[-1]
-        label = f"{short}\n{info.class_name}"
+        label = f"{short}\\n{info.class_name}"  # graphviz line break
         if info.calls > 1:
             label += f"  ×{info.calls}"
         attrs = {"fillcolor": ROLE_COLOURS[info.role]}
