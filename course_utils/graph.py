@@ -76,6 +76,9 @@ _NORMALISATION_CLASSES = {
 # the functional forms that are plain operations rather than Merge layers.
 _MERGE_OP_CLASSES = {"Add", "Subtract", "Multiply", "Concatenate", "Average", "Maximum", "Minimum", "Dot"}
 
+#: Above this many edges, shapes are drawn as external edge labels (see _draw).
+LARGE_GRAPH_EDGES = 80
+
 INSTALL_DOT = (
     "Graphviz's `dot` program was not found, so the picture cannot be drawn; "
     "the text form above holds the same graph.\n"
@@ -494,9 +497,14 @@ def _draw(graph: ModelGraph) -> graphviz.Digraph:
             sub.attr(label=cluster, style="rounded,dashed", color="#3aa39a", fontname="Helvetica", fontsize="10")
             for name in clusters[cluster]:
                 add_node(sub, name)
+    # On lesson-sized graphs shapes are real edge labels, which dot lays out neatly.
+    # Edge labels become extra nodes in dot's layout, which triples its time on
+    # graphs of hundreds of layers (keras.applications); there they are placed
+    # after layout instead (xlabel).
+    label_key = "label" if len(graph.edges) <= LARGE_GRAPH_EDGES else "xlabel"
     for edge in graph.edges:
-        label = format_shape(edge.shape) if graph.show_shapes else None
-        dot.edge(edge.source, edge.target, label=label)
+        attrs = {label_key: format_shape(edge.shape)} if graph.show_shapes else {}
+        dot.edge(edge.source, edge.target, **attrs)
     _add_legend(dot, graph)
     return dot
 
