@@ -23,17 +23,19 @@ from typing import Any
 __all__ = ["fit_quietly", "format_metrics", "plot_history", "reset"]
 
 
-def reset(seed: int = 0) -> None:
+def reset(seed: int = 0, *, free_memory: bool = True) -> None:
     """Start a fresh Keras session and seed Python, NumPy and the backend.
 
     Call it before building each model so that its layer names and weights repeat.
+    ``free_memory=False`` skips Python's garbage collection, which takes most of
+    the time (the explorers rebuild often and pass it).
 
     Example:
         >>> reset(42)
     """
     import keras
 
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=free_memory)
     keras.utils.set_random_seed(seed)
 
 

@@ -181,7 +181,7 @@ class ModelExplorer:
 
     # ------------------------------------------------------------ internals
     def _build(self, params: dict[str, Any]) -> tuple[Any, ExplorerView]:
-        reset(self.seed)
+        reset(self.seed, free_memory=False)
         try:
             model = self.builder(**params)
             graph = model_graph(model, **self.graph_options)
@@ -222,7 +222,6 @@ class ModelExplorer:
         button.disabled = True
         self._train_status.value = f"training for {setup.epochs} epochs…"
         try:
-            reset(self.seed)
             model = self._build(self.values)[0]
             model.compile(optimizer=setup.optimizer, loss=setup.loss, metrics=list(setup.metrics))
             history = model.fit(
