@@ -1,0 +1,411 @@
+"""Is the learner's model the reference model? Structural checks, then a behavioural one.
+
+:func:`compare_models` returns ``None`` when the two models are the same design, or
+one short reason, in the learner's words, when they are not. It never states the
+expected values. The checks run in this order and stop at the first difference:
+
+1. number, order and shapes of inputs, then of outputs;
+2. layer types (``isinstance``) present in the reference but missing, or extra;
+3. shared layers: one layer called N times, confirmed by the parameter count;
+4. how many layers of each type;
+5. layer settings (units, filters, activation, axis…);
+6. wiring: graph isomorphism that ignores names – ordered for ``Concatenate``,
+   ``Subtract``, ``Dot`` and attention (query, value), unordered for ``Add``,
+   ``Multiply``, ``Average``, ``Maximum`` and ``Minimum``;
+7. behaviour: the reference weights are copied layer by layer into the learner's
+   model, and both must give the same outputs on a seeded batch.
+
+Example:
+    >>> compare_models(learner_model, reference_model)   # doctest: +SKIP
+    "The Dense layer should be created once and called on both inputs; you created 2 separate ones."
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from course_utils.graph import format_shape
+
+__all__ = ["compare_models", "layer_kind"]
+
+UNORDERED_MERGES = {"Add", "Multiply", "Average", "Maximum", "Minimum"}
+_IGNORED_CONFIG = {"name", "trainable", "dtype", "seed", "build_config", "compile_config", "sparse", "ragged", "batch_shape"}
+_MERGE_WORDS = {
+    "Add": "a skip connection or a sum of branches adds tensors with Add",
+    "Concatenate": "branches are joined side by side with Concatenate",
+    "Subtract": "the difference of two paths needs Subtract",
+    "Multiply": "an element-wise product needs Multiply",
+    "Average": "averaging paths needs Average",
+    "Maximum": "an element-wise maximum needs Maximum",
+    "Dot": "a similarity or attention score needs Dot",
+}
+
+
+def compare_models(learner: Any, reference: Any, *, batch_seed: int = 0) -> str | None:
+    """None if ``learner`` is the same design as ``reference``, else one reason why not."""
+    for check in (_inputs, _outputs, _types, _sharing, _counts, _settings, _wiring):
+        reason = check(learner, reference)
+        if reason:
+            return reason
+    return _behaviour(learner, reference, batch_seed)
+
+
+# ----------------------------------------------------------------- the graph
+@dataclass(frozen=True)
+class _Call:
+    """One call of one layer inside a model: the layer and the calls feeding it."""
+
+    layer: Any
+    index: int  # which call of the layer
+    parents: tuple[tuple["_Call", int], ...]  # (producing call, output index) per input tensor, in order
+
+
+def _graph_of(model: Any) -> Any:
+    import keras
+
+    if isinstance(model, keras.Sequential):
+        return model._functional
+    return model
+
+
+def _calls(model: Any) -> dict[tuple[int, int], _Call]:
+    """Every call in the model, keyed by (id(layer), call index)."""
+    from keras.src.ops.function import make_node_key
+
+    function = _graph_of(model)
+    calls: dict[tuple[int, int], _Call] = {}
+
+    def call_of(layer: Any, node_index: int) -> _Call:
+        key = (id(layer), node_index)
+        if key not in calls:
+            node = layer._inbound_nodes[node_index]
+            parents = tuple(
+                (call_of(t._keras_history.operation, t._keras_history.node_index), t._keras_history.tensor_index)
+                for t in node.arguments.keras_tensors
+            )
+            calls[key] = _Call(layer, node_index, parents)
+        return calls[key]
+
+    for op in function.operations:
+        for index in range(len(op._inbound_nodes)):
+            if make_node_key(op, index) in function._nodes:
+                call_of(op, index)
+    return calls
+
+
+def _outputs_calls(model: Any) -> list[tuple[_Call, int]]:
+    function = _graph_of(model)
+    calls = _calls(model)
+    result = []
+    for tensor in function.outputs:
+        history = tensor._keras_history
+        result.append((calls[(id(history.operation), history.node_index)], history.tensor_index))
+    return result
+
+
+def _layers(model: Any) -> list[Any]:
+    import keras
+
+    return [op for op in _graph_of(model).operations if not isinstance(op, keras.layers.InputLayer)]
+
+
+def layer_kind(layer: Any) -> tuple[Any, ...]:
+    """The class and the settings of a layer that shape what it computes (names and seeds ignored)."""
+    try:
+        config = layer.get_config()
+    except (NotImplementedError, TypeError):
+        config = {}
+    items = []
+    for key, value in sorted(config.items()):
+        if key in _IGNORED_CONFIG or key.endswith(("_initializer", "_regularizer", "_constraint")):
+            continue
+        if key in ("layers", "functional_config"):  # nested models: described by their own layers
+            continue
+        items.append((key, _freeze(value)))
+    if _is_model(layer):
+        items.append(("layers", tuple(layer_kind(inner) for inner in _layers(layer))))
+    return (type(layer).__name__, tuple(items))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items() if k not in _IGNORED_CONFIG))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _is_model(layer: Any) -> bool:
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
+class _Fingerprints:
+    """Name-free fingerprints of the computations in one model, memoised.
+
+    A fingerprint is (layer kind, output index, fingerprints of its inputs); inputs
+    of unordered merges are sorted, and with ``ordered=False`` all inputs are, which
+    tells an order mistake from a wiring mistake. Model inputs are fingerprinted by
+    their position in ``model.inputs``.
+    """
+
+    def __init__(self, model: Any, *, ordered: bool = True) -> None:
+        self.ordered = ordered
+        self.positions = {id(t._keras_history.operation): i for i, t in enumerate(_graph_of(model).inputs)}
+        self.memo: dict[tuple[int, int, int], Any] = {}
+
+    def of(self, call: _Call, output_index: int) -> Any:
+        key = (id(call.layer), call.index, output_index)
+        if key not in self.memo:
+            name = type(call.layer).__name__
+            if name == "InputLayer":
+                self.memo[key] = ("Input", self.positions.get(id(call.layer)))
+            else:
+                self.memo[key] = (layer_kind(call.layer), output_index, tuple(self.parents(call)))
+        return self.memo[key]
+
+    def parents(self, call: _Call) -> list[Any]:
+        children = [self.of(parent, index) for parent, index in call.parents]
+        if type(call.layer).__name__ in UNORDERED_MERGES or not self.ordered:
+            children.sort(key=repr)
+        return children
+
+    def sorted_parents(self, call: _Call) -> list[tuple[_Call, int]]:
+        """The call's parents, in the order its fingerprint uses."""
+        parents = list(call.parents)
+        if type(call.layer).__name__ in UNORDERED_MERGES or not self.ordered:
+            parents.sort(key=lambda p: repr(self.of(*p)))
+        return parents
+
+
+# ---------------------------------------------------------------- the checks
+def _shape(tensor: Any) -> tuple[int | None, ...]:
+    return tuple(None if d is None else int(d) for d in tensor.shape)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _inputs(learner: Any, reference: Any) -> str | None:
+    mine, theirs = _graph_of(learner).inputs, _graph_of(reference).inputs
+    if len(mine) != len(theirs):
+        return (
+            f"Your model has {_plural(len(mine), 'input')}, but this design needs a different number: "
+            "give every kind of data its own keras.Input and pass them all to keras.Model."
+        )
+    for position, (a, b) in enumerate(zip(mine, theirs), start=1):
+        if _shape(a) != _shape(b):
+            return (
+                f"Input {position} has shape {format_shape(_shape(a))}, which does not match the data it receives: "
+                "check the shape= you gave keras.Input (the batch size is left out)."
+            )
+    return None
+
+
+def _outputs(learner: Any, reference: Any) -> str | None:
+    mine, theirs = _graph_of(learner).outputs, _graph_of(reference).outputs
+    if len(mine) != len(theirs):
+        return (
+            f"Your model has {_plural(len(mine), 'output')}, but this design needs a different number of heads: "
+            "pass every head to keras.Model(inputs, outputs=[...])."
+        )
+    for position, (a, b) in enumerate(zip(mine, theirs), start=1):
+        if len(_shape(a)) != len(_shape(b)):
+            return (
+                f"Output {position} has shape {format_shape(_shape(a))}, with a different number of dimensions than "
+                "this head needs: check whether something should flatten or pool before it."
+            )
+        if _shape(a) != _shape(b):
+            return (
+                f"Output {position} has shape {format_shape(_shape(a))}, which is not the shape this head needs: "
+                "check the size of the last layer of that head."
+            )
+    return None
+
+
+def _type_counts(model: Any) -> Counter[str]:
+    return Counter(type(layer).__name__ for layer in _layers(model))
+
+
+def _types(learner: Any, reference: Any) -> str | None:
+    mine = _layers(learner)
+    for layer in _layers(reference):
+        cls = type(layer)
+        if not any(isinstance(candidate, cls) for candidate in mine):
+            name = cls.__name__
+            why = _MERGE_WORDS.get(name, "")
+            return f"Your model has no {name} layer" + (f": {why}." if why else ", which this design needs.")
+    reference_types = {type(layer) for layer in _layers(reference)}
+    for layer in mine:
+        if not any(isinstance(layer, cls) for cls in reference_types):
+            return f"Your model uses a {type(layer).__name__} layer ({layer.name!r}) that this design does not need."
+    return None
+
+
+def _call_counts(model: Any) -> Counter[tuple[Any, int]]:
+    counts: Counter[tuple[Any, int]] = Counter()
+    for call in _calls(model).values():
+        if type(call.layer).__name__ != "InputLayer":
+            counts[id(call.layer)] += 1
+    layers = {id(layer): layer for layer in _layers(model)}
+    return Counter((layer_kind(layers[i]), n) for i, n in counts.items() if i in layers)
+
+
+def _sharing(learner: Any, reference: Any) -> str | None:
+    mine, theirs = _call_counts(learner), _call_counts(reference)
+    for (kind, calls), number in theirs.items():
+        if calls < 2 or mine.get((kind, calls), 0) >= number:
+            continue
+        name = _short(kind)
+        separate = sum(n for (k, c), n in mine.items() if k == kind and c == 1)
+        if separate >= calls:
+            return (
+                f"The {name} layer should be created once and called on each of its inputs (shared weights); "
+                f"you created {separate} separate ones."
+            )
+        return f"One {name} layer should be shared: create it once, then call it on each input it serves."
+    for (kind, calls), number in mine.items():
+        if calls >= 2 and theirs.get((kind, calls), 0) < number:
+            return (
+                f"Your model calls one {_short(kind)} layer {calls} times, so those calls share weights; "
+                "this design needs a separate layer for each call."
+            )
+    return None
+
+
+def _short(kind: tuple[Any, ...]) -> str:
+    """("Dense", (("units", 64), ...)) -> "Dense(64)"."""
+    settings = dict(kind[1])
+    for key in ("units", "filters", "num_heads", "output_dim"):
+        if key in settings:
+            return f"{kind[0]}({settings[key]})"
+    return kind[0]
+
+
+def _counts(learner: Any, reference: Any) -> str | None:
+    mine, theirs = _type_counts(learner), _type_counts(reference)
+    for name in sorted(theirs):
+        if mine[name] != theirs[name]:
+            more_or_fewer = "more" if mine[name] > theirs[name] else "fewer"
+            return (
+                f"Your model has {_plural(mine[name], name + ' layer')}, {more_or_fewer} than this design: "
+                "compare each branch and head with the question."
+            )
+    return None
+
+
+def _settings(learner: Any, reference: Any) -> str | None:
+    reference_kinds = Counter(layer_kind(layer) for layer in _layers(reference))
+    for layer in _layers(learner):
+        kind = layer_kind(layer)
+        if reference_kinds[kind] > 0:
+            reference_kinds[kind] -= 1
+            continue
+        settings = dict(kind[1])
+        shown = {k: settings[k] for k in ("units", "filters", "kernel_size", "activation", "axis", "axes", "num_heads", "key_dim", "pool_size", "strides", "padding", "normalize", "rate") if k in settings}
+        described = ", ".join(f"{k}={v!r}" for k, v in shown.items())
+        return (
+            f"Layer {layer.name!r} ({type(layer).__name__}{': ' + described if described else ''}) "
+            "has a setting this design does not use: re-read what the question asks of it."
+        )
+    return None
+
+
+def _wiring(learner: Any, reference: Any) -> str | None:
+    mine_out, theirs_out = _outputs_calls(learner), _outputs_calls(reference)
+    for ordered in (True, False):
+        a, b = _Fingerprints(learner, ordered=ordered), _Fingerprints(reference, ordered=ordered)
+        if [a.of(*o) for o in mine_out] == [b.of(*o) for o in theirs_out]:
+            if ordered:
+                return None
+            culprit = _first_difference(learner, reference, ordered=True)
+            name = f" {culprit.layer.name!r}" if culprit is not None else ""
+            return (
+                f"The layers are wired right, but the inputs of{name} come in a different order: "
+                "for Concatenate, Subtract, Dot and attention the order of the inputs matters."
+            )
+    culprit = _first_difference(learner, reference, ordered=False)
+    where = f"check what feeds {culprit.layer.name!r} ({type(culprit.layer).__name__})" if culprit else "check the connections"
+    return f"All the right layers are there, but they are connected differently: {where}."
+
+
+def _first_difference(learner: Any, reference: Any, *, ordered: bool) -> _Call | None:
+    """The first learner call (inputs first) that computes something the reference never does.
+
+    Every call before it matches some reference call, so its own inputs are right
+    and the mistake is in how it is fed (or, with ``ordered``, in their order).
+    """
+    a_prints, b_prints = _Fingerprints(learner, ordered=ordered), _Fingerprints(reference, ordered=ordered)
+    known = {repr(b_prints.of(call, i)) for call in _calls(reference).values() for i in range(_output_count(call))}
+    for call in _calls(learner).values():
+        if type(call.layer).__name__ == "InputLayer":
+            continue
+        if any(repr(a_prints.of(call, i)) not in known for i in range(_output_count(call))):
+            return call
+    return None
+
+
+def _output_count(call: _Call) -> int:
+    return max(1, len(call.layer._inbound_nodes[call.index].outputs))
+
+
+def _pair_layers(learner: Any, reference: Any) -> list[tuple[Any, Any]]:
+    """Reference layer for every learner layer, following the (now known equal) graphs."""
+    pairs: dict[int, tuple[Any, Any]] = {}
+    a_prints, b_prints = _Fingerprints(learner), _Fingerprints(reference)
+
+    def walk(a: _Call, b: _Call) -> None:
+        if type(a.layer).__name__ == "InputLayer":
+            return
+        pairs.setdefault(id(a.layer), (a.layer, b.layer))
+        for (next_a, _), (next_b, _) in zip(a_prints.sorted_parents(a), b_prints.sorted_parents(b)):
+            walk(next_a, next_b)
+
+    for (a, _), (b, _) in zip(_outputs_calls(learner), _outputs_calls(reference)):
+        walk(a, b)
+    return list(pairs.values())
+
+
+def _behaviour(learner: Any, reference: Any, seed: int) -> str | None:
+    for mine, theirs in _pair_layers(learner, reference):
+        weights = theirs.get_weights()
+        if [w.shape for w in mine.get_weights()] != [w.shape for w in weights]:
+            return f"Layer {mine.name!r} holds weights of other shapes than this design expects: check its size."
+        mine.set_weights(weights)
+    batch = _seeded_batch(_graph_of(reference).inputs, seed)
+    ours = _as_list(learner(batch if len(batch) > 1 else batch[0], training=False))
+    expected = _as_list(reference(batch if len(batch) > 1 else batch[0], training=False))
+    for position, (a, b) in enumerate(zip(ours, expected), start=1):
+        if not np.allclose(np.asarray(a), np.asarray(b), atol=1e-5, rtol=1e-4):
+            return (
+                f"Your graph matches, but output {position} computes something else with the same weights: "
+                "check activations and the order of operations."
+            )
+    return None
+
+
+def _seeded_batch(inputs: Iterable[Any], seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    batch = []
+    for tensor in inputs:
+        shape = tuple(4 if d is None else int(d) for d in tensor.shape)
+        if "int" in str(tensor.dtype):
+            batch.append(rng.integers(0, 3, size=shape).astype(str(tensor.dtype)))
+        else:
+            batch.append(rng.normal(size=shape).astype("float32"))
+    return batch
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [value[k] for k in sorted(value)]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]

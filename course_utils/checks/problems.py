@@ -1,0 +1,230 @@
+"""Exercises and their questions: ``q1.check()``, ``q1.hint()``, ``q1.solution()``.
+
+An exercise is read from its solution notebook, ``solutions/exNN_topic.ipynb``, the
+single source of the course's exercises. Each answer cell carries its question in
+its metadata::
+
+    {"course": {"role": "answer", "question": "q1", "kind": "model",
+                "name": "build_model", "title": "...", "hints": ["...", "..."]}}
+
+* ``kind: "model"`` – ``name`` is a function that returns a Keras model; it is
+  compared with the reference model (see :mod:`course_utils.checks.models`);
+* ``kind: "value"`` – ``name`` is a variable (a shape, a number, a word) compared
+  with the reference value.
+
+The reference comes from running the solution notebook's ``setup`` cells and the
+question's answer cell in a fresh namespace – never from a second copy.
+
+Example:
+    >>> q1, q2, q3 = exercise("ex03_branching").questions   # doctest: +SKIP
+    >>> q1.check()                                          # doctest: +SKIP
+    ✔ q1 · correct — ...
+"""
+
+from __future__ import annotations
+
+import linecache
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+
+from course_utils.checks.models import compare_models
+from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, NOT_ATTEMPTED, Outcome, Shown
+from course_utils.regions import region_text
+
+__all__ = ["Exercise", "Problem", "exercise", "solutions_folder"]
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def solutions_folder() -> Path:
+    """Where the solution notebooks live: ``solutions/`` beside the package."""
+    return _PACKAGE.parent / "solutions"
+
+
+def exercise(name: str, *, folder: str | Path | None = None) -> "Exercise":
+    """Load exercise ``name`` (for example ``"ex03_branching"``) from its solution notebook."""
+    path = Path(folder or solutions_folder()) / f"{name}.ipynb"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The reference for {name!r} was not found at {path}. The checks need the course's solutions/ folder "
+            "beside course_utils; ask your instructor if it was left out on purpose."
+        )
+    return Exercise(name, nbformat.read(path, as_version=4))
+
+
+class Exercise:
+    """The questions of one exercise notebook, as ``.questions`` and as attributes ``q1``, ``q2``…"""
+
+    def __init__(self, name: str, notebook: nbformat.NotebookNode) -> None:
+        self.name = name
+        self.notebook = notebook
+        self._reference_namespaces: dict[str, dict[str, Any]] = {}
+        self.questions = [Problem(self, cell) for cell in notebook.cells if _role(cell) == "answer"]
+        for problem in self.questions:
+            setattr(self, problem.question, problem)
+
+    def reference_namespace(self, question: str) -> dict[str, Any]:
+        """Run the setup cells and the question's answer cell in a fresh namespace (cached)."""
+        if question not in self._reference_namespaces:
+            namespace: dict[str, Any] = {"__name__": "__reference__"}
+            for cell in self.notebook.cells:
+                role = _role(cell)
+                if role == "setup" or (role == "answer" and cell.metadata["course"]["question"] == question):
+                    exec(compile(cell.source, f"<{self.name} reference>", "exec"), namespace)
+            self._reference_namespaces[question] = namespace
+        return self._reference_namespaces[question]
+
+
+@dataclass
+class Problem:
+    """One question: check it, ask for hints, reveal the solution."""
+
+    exercise: Exercise
+    cell: nbformat.NotebookNode
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.cell.metadata["course"]
+
+    @property
+    def question(self) -> str:
+        return str(self.spec["question"])
+
+    @property
+    def name(self) -> str:
+        return str(self.spec["name"])
+
+    # ------------------------------------------------------------- check
+    def check(self, **given: Any) -> Outcome:
+        """Check the learner's answer, read from the notebook or given as ``name=value``."""
+        answer = given[self.name] if self.name in given else _learner_namespace().get(self.name, Ellipsis)
+        if self.spec["kind"] == "model":
+            return self._check_model(answer)
+        return self._check_value(answer)
+
+    def _check_model(self, builder: Any) -> Outcome:
+        from course_utils.training import reset
+
+        if builder is Ellipsis or builder is None:
+            return self._outcome(NOT_ATTEMPTED, f"Write {self.name}() in the cell above, run it, then check again.")
+        if not callable(builder):
+            return self._outcome(INCORRECT, f"{self.name} should be a function that returns a Keras model.")
+        reset(0)
+        try:
+            model = builder()
+        except Exception as error:  # the learner's code may raise anything: report their line, not ours
+            return self._outcome(ERROR, _learner_error(error))
+        if model is None or model is Ellipsis:
+            return self._outcome(NOT_ATTEMPTED, f"{self.name}() does not return a model yet: finish it, then check again.")
+        import keras
+
+        if not isinstance(model, keras.Model):
+            return self._outcome(INCORRECT, f"{self.name}() should return a keras.Model, but it returned a {type(model).__name__}.")
+        reset(0)
+        reference = self.exercise.reference_namespace(self.question)[self.name]()
+        try:
+            reason = compare_models(model, reference)
+        except Exception as error:  # e.g. an unbuilt Sequential: say what to do
+            reason = f"Your model could not be read as a graph ({type(error).__name__}: {error}). Start it with keras.Input."
+        if reason:
+            return self._outcome(INCORRECT, reason)
+        return self._outcome(
+            CORRECT, "Same inputs, outputs, layers and connections as the reference, and the same results with its weights."
+        )
+
+    def _check_value(self, value: Any) -> Outcome:
+        if value is Ellipsis or value is None:
+            return self._outcome(NOT_ATTEMPTED, f"Set {self.name} in the cell above, run it, then check again.")
+        expected = self.exercise.reference_namespace(self.question)[self.name]
+        reason = _compare_values(self.name, value, expected)
+        if reason:
+            return self._outcome(INCORRECT, reason)
+        return self._outcome(CORRECT, f"{self.name} is right.")
+
+    def _outcome(self, status: str, message: str) -> Outcome:
+        if status in (INCORRECT, ERROR) and self.spec.get("hints"):
+            message += f"\nStuck? Call {self.question}.hint()."
+        return Outcome(self.question, status, message)
+
+    # ------------------------------------------------------- hint, solution
+    def hint(self, level: int = 1) -> Shown:
+        """Hint number ``level`` (1 is the gentlest)."""
+        hints = list(self.spec.get("hints", []))
+        if not hints:
+            return Shown(f"{self.question} · no hint", "This question has no hints; the solution is one call away.")
+        level = max(1, min(int(level), len(hints)))
+        more = f"\n(For another hint, call {self.question}.hint({level + 1}).)" if level < len(hints) else ""
+        return Shown(f"{self.question} · hint {level} of {len(hints)}", hints[level - 1] + more)
+
+    def solution(self) -> Shown:
+        """The answer, read from the solution notebook's marked region."""
+        return Shown(f"{self.question} · solution", region_text(self.cell.source), is_code=True)
+
+    def __repr__(self) -> str:
+        return f"{self.question}: {self.spec.get('title', self.name)} (check with {self.question}.check())"
+
+
+# ----------------------------------------------------------------- helpers
+def _role(cell: nbformat.NotebookNode) -> str:
+    return str(cell.get("metadata", {}).get("course", {}).get("role", ""))
+
+
+def _learner_namespace() -> dict[str, Any]:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with Jupyter
+        get_ipython = None  # type: ignore[assignment]
+    shell = get_ipython() if get_ipython else None
+    if shell is not None:
+        return shell.user_ns
+    return vars(sys.modules["__main__"])
+
+
+def _learner_error(error: BaseException) -> str:
+    """Their exception and their line – frames inside course_utils and Keras are left out."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if _is_learner_file(f.filename)]
+    where = ""
+    if frames:
+        frame = frames[-1]
+        line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+        where = f"\nin {frame.name}, line {frame.lineno}: {line}"
+    text = str(error).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(error).__name__}: {first}{where}"
+
+
+def _is_learner_file(filename: str) -> bool:
+    return "site-packages" not in filename and str(_PACKAGE) not in filename and "<frozen" not in filename
+
+
+def _compare_values(name: str, value: Any, expected: Any) -> str | None:
+    if isinstance(expected, tuple):
+        if not isinstance(value, (tuple, list)):
+            return f"{name} should be a shape written as a tuple, like (None, 3); it is a {type(value).__name__}."
+        value = tuple(value)
+        if len(value) != len(expected):
+            return f"{name} has {len(value)} dimensions; count the axes again, including the batch axis (None)."
+        if value != expected:
+            wrong = next(i for i, (a, b) in enumerate(zip(value, expected)) if a != b)
+            return f"Axis {wrong} of {name} is not right: follow that axis through each layer once more."
+        return None
+    if isinstance(expected, (int, float, np.number)) and not isinstance(expected, bool):
+        if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
+            return f"{name} should be a number; it is a {type(value).__name__}."
+        if not np.isclose(float(value), float(expected), rtol=1e-3, atol=1e-6):
+            direction = "too high" if float(value) > float(expected) else "too low"
+            return f"{name} is {direction}: work it out again step by step."
+        return None
+    if isinstance(expected, str):
+        if not isinstance(value, str) or value.strip().lower() != expected.strip().lower():
+            return f"{name} is not the answer: look again at the results above."
+        return None
+    if value != expected:
+        return f"{name} is not the answer yet."
+    return None
