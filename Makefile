@@ -18,7 +18,7 @@ START_PAGE  := notebooks/00_welcome.ipynb
 SUBMISSIONS ?= submissions
 OUT         ?= gradebook
 
-.PHONY: lab test setup dot kernel unit notebooks benchmarks clean help
+.PHONY: lab test setup dot kernel unit notebooks exercises benchmarks clean help
 
 help:
 	@echo "make lab    set everything up, then open the course in JupyterLab"
@@ -80,6 +80,10 @@ unit: setup
 
 notebooks: setup
 	$(VPY) -m pytest notebooks
+
+# Regenerate exercises/ from solutions/ (the single source).
+exercises: $(STAMP)
+	$(VPY) -m course_utils.exercises build
 
 benchmarks: setup
 	$(VPY) benchmarks/graph_render.py

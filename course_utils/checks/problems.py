@@ -12,8 +12,10 @@ its metadata::
 * ``kind: "value"`` – ``name`` is a variable (a shape, a number, a word) compared
   with the reference value.
 
-The reference comes from running the solution notebook's ``setup`` cells and the
-question's answer cell in a fresh namespace – never from a second copy.
+Other cells have the roles ``setup`` (imports, data, loading the exercise),
+``context`` (code the learner runs, such as training) and ``check`` (``q1.check()``).
+The reference comes from running the solution notebook's setup, context and answer
+cells up to the question, in a fresh namespace – never from a second copy.
 
 Example:
     >>> q1, q2, q3 = exercise("ex03_branching").questions   # doctest: +SKIP
@@ -23,9 +25,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import linecache
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,13 +75,20 @@ class Exercise:
             setattr(self, problem.question, problem)
 
     def reference_namespace(self, question: str) -> dict[str, Any]:
-        """Run the setup cells and the question's answer cell in a fresh namespace (cached)."""
+        """Run the solution notebook up to the question's answer cell, checks left out (cached).
+
+        Cells with the roles ``setup``, ``context`` and ``answer`` run, in order, in a
+        fresh namespace; ``check`` cells and prose do not.
+        """
         if question not in self._reference_namespaces:
             namespace: dict[str, Any] = {"__name__": "__reference__"}
-            for cell in self.notebook.cells:
-                role = _role(cell)
-                if role == "setup" or (role == "answer" and cell.metadata["course"]["question"] == question):
-                    exec(compile(cell.source, f"<{self.name} reference>", "exec"), namespace)
+            with _silenced():
+                for cell in self.notebook.cells:
+                    role = _role(cell)
+                    if role in ("setup", "context", "answer"):
+                        exec(compile(cell.source, f"<{self.name} reference>", "exec"), namespace)
+                    if role == "answer" and cell.metadata["course"]["question"] == question:
+                        break
             self._reference_namespaces[question] = namespace
         return self._reference_namespaces[question]
 
@@ -171,6 +183,21 @@ class Problem:
 
 
 # ----------------------------------------------------------------- helpers
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Run reference code without printing or showing figures in the learner's notebook."""
+    import matplotlib.pyplot as plt
+
+    show = plt.show
+    plt.show = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        plt.show = show  # type: ignore[assignment]
+        plt.close("all")
+
+
 def _role(cell: nbformat.NotebookNode) -> str:
     return str(cell.get("metadata", {}).get("course", {}).get("role", ""))
 
