@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["Check", "EnvironmentReport", "check_environment"]
 
@@ -52,7 +53,7 @@ class EnvironmentReport:
 
 
 def check_environment() -> EnvironmentReport:
-    """Check Python, TensorFlow, Keras, Graphviz (package and ``dot``), ipywidgets and matplotlib."""
+    """Check Python, TensorFlow, Keras, Graphviz (package and ``dot``), widgets (kernel and front end) and matplotlib."""
     return EnvironmentReport(
         (
             _python(),
@@ -61,6 +62,7 @@ def check_environment() -> EnvironmentReport:
             _package("graphviz", "graphviz (Python package)", minimum=(0, 20)),
             _dot(),
             _package("ipywidgets", "ipywidgets", minimum=(8, 0)),
+            _widget_front_end(),
             _package("matplotlib", "matplotlib", minimum=(3, 5)),
         )
     )
@@ -94,6 +96,20 @@ def _keras() -> Check:
     backend = keras.backend.backend()
     ok = backend == "tensorflow"
     return Check("Keras", ok, f"{version} (backend: {backend})", "unset KERAS_BACKEND (or set it to tensorflow) and restart")
+
+
+def _widget_front_end() -> Check:
+    """The JupyterLab side of ipywidgets: without it explorers show as plain text."""
+    name = "JupyterLab widget front end"
+    fix = "install it where JupyterLab runs: `pip install jupyterlab_widgets` (it comes with ipywidgets 8), then reload the page"
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return Check(name, False, "jupyter_core is missing", _INSTALL)
+    for folder in jupyter_path("labextensions"):
+        if (Path(folder) / "@jupyter-widgets" / "jupyterlab-manager" / "package.json").is_file():
+            return Check(name, True, "installed")
+    return Check(name, False, "not found", fix)
 
 
 def _dot() -> Check:

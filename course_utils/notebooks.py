@@ -67,6 +67,8 @@ def normalise(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if not source.strip():
             continue
         cell.source = source
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("collapsed", None)
         cell_id = cell.get("id") or f"cell-{index:03d}"
@@ -84,7 +86,32 @@ def write_notebook(notebook: nbformat.NotebookNode, path: str | Path) -> None:
     normalise(notebook)
     nbformat.validate(notebook)
     text = json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-    Path(path).write_text(text, encoding="utf-8")
+    Path(path).write_text(_renumber_widget_ids(text, notebook), encoding="utf-8")
+
+
+def _merge_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.NotebookNode]:
+    """Join consecutive stdout (or stderr) pieces: how prints are split depends on timing."""
+    merged: list[nbformat.NotebookNode] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
+def _renumber_widget_ids(text: str, notebook: nbformat.NotebookNode) -> str:
+    """Replace random widget model ids by ids numbered in creation order, so re-runs diff cleanly."""
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for number, model_id in enumerate(state, start=1):
+        text = text.replace(model_id, f"{number:032x}")
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

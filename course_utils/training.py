@@ -23,12 +23,12 @@ from typing import Any
 __all__ = ["fit_quietly", "format_metrics", "plot_history", "reset"]
 
 
-def reset(seed: int = 0, *, free_memory: bool = True) -> None:
+def reset(seed: int = 0, *, free_memory: bool = False) -> None:
     """Start a fresh Keras session and seed Python, NumPy and the backend.
 
     Call it before building each model so that its layer names and weights repeat.
-    ``free_memory=False`` skips Python's garbage collection, which takes most of
-    the time (the explorers rebuild often and pass it).
+    ``free_memory=True`` also runs Python's garbage collection, which frees memory
+    after many large models but takes up to a second; lesson-sized models don't need it.
 
     Example:
         >>> reset(42)

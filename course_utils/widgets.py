@@ -181,7 +181,7 @@ class ModelExplorer:
 
     # ------------------------------------------------------------ internals
     def _build(self, params: dict[str, Any]) -> tuple[Any, ExplorerView]:
-        reset(self.seed, free_memory=False)
+        reset(self.seed)
         try:
             model = self.builder(**params)
             graph = model_graph(model, **self.graph_options)

@@ -10,7 +10,8 @@ def test_everything_is_ready_here():
     report = check_environment()
     assert report.ok, repr(report)
     names = [check.name for check in report.checks]
-    assert names == ["Python", "TensorFlow", "Keras", "graphviz (Python package)", "Graphviz `dot`", "ipywidgets", "matplotlib"]
+    assert names == ["Python", "TensorFlow", "Keras", "graphviz (Python package)", "Graphviz `dot`", "ipywidgets",
+                     "JupyterLab widget front end", "matplotlib"]
     assert repr(report).endswith("All set: the course is ready.")
 
 
@@ -35,3 +36,11 @@ def test_missing_package_says_how_to_install(monkeypatch):
     monkeypatch.setattr(environment.importlib, "import_module", fake_import)
     text = repr(check_environment())
     assert "✘ ipywidgets: not installed" in text and "make lab" in text
+
+
+def test_missing_widget_front_end_is_reported(monkeypatch):
+    import jupyter_core.paths
+
+    monkeypatch.setattr(jupyter_core.paths, "jupyter_path", lambda *parts: ["/nonexistent"])
+    text = repr(check_environment())
+    assert "✘ JupyterLab widget front end: not found" in text and "jupyterlab_widgets" in text
