@@ -25,8 +25,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# Keras prints model.summary() as wide as the terminal says; a fixed width keeps
-# stored notebook outputs identical across machines.
-os.environ.setdefault("COLUMNS", "100")
+# Keras prints model.summary() as wide as the terminal that started Jupyter; a
+# fixed width keeps stored notebook outputs identical across machines and shells.
+os.environ["COLUMNS"] = "100"
 
 __version__ = "0.1.0"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -52,8 +53,19 @@ def test_course_kernel_is_registered_with_quiet_tensorflow():
 
 
 def run_in_kernel(*sources: str) -> list[dict]:
+    """Outputs of running ``sources`` in a kernel that forwards fd-level output as JupyterLab does.
+
+    ipykernel stops capturing output written straight to file descriptor 2 (where
+    TensorFlow's C++ banner goes) when PYTEST_CURRENT_TEST is set, so it is removed
+    from the kernel's environment here.
+    """
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
     return [output for cell in notebook.cells for output in cell.outputs]
 
 
