@@ -116,25 +116,44 @@ class Problem:
     def check(self, **given: Any) -> Outcome:
         """Check the learner's answer, read from the notebook or given as ``name=value``."""
         answer = given[self.name] if self.name in given else _learner_namespace().get(self.name, Ellipsis)
-        if self.spec["kind"] == "model":
-            return self._check_model(answer)
-        return self._check_value(answer)
+        produced = self.produce(answer)
+        return produced if isinstance(produced, Outcome) else self.judge(produced)
 
-    def _check_model(self, builder: Any) -> Outcome:
+    def produce(self, answer: Any) -> Any:
+        """Turn the learner's answer into what is judged: the model their function builds, or the value.
+
+        Returns an :class:`Outcome` instead when there is nothing to judge (not attempted,
+        not a function, their code raised). The classroom grader calls this in the
+        learner's kernel and exports the result; :meth:`judge` then runs in a clean process.
+        """
+        if answer is Ellipsis or answer is None:
+            action = f"Write {self.name}()" if self.spec["kind"] == "model" else f"Set {self.name}"
+            return self._outcome(NOT_ATTEMPTED, f"{action} in the cell above, run it, then check again.")
+        if self.spec["kind"] != "model":
+            return answer
         from course_utils.training import reset
 
-        if builder is Ellipsis or builder is None:
-            return self._outcome(NOT_ATTEMPTED, f"Write {self.name}() in the cell above, run it, then check again.")
-        if not callable(builder):
+        if not callable(answer):
             return self._outcome(INCORRECT, f"{self.name} should be a function that returns a Keras model.")
         reset(0)
         try:
-            model = builder()
+            model = answer()
         except Exception as error:  # the learner's code may raise anything: report their line, not ours
             return self._outcome(ERROR, _learner_error(error))
         if model is None or model is Ellipsis:
             return self._outcome(NOT_ATTEMPTED, f"{self.name}() does not return a model yet: finish it, then check again.")
+        return model
+
+    def judge(self, produced: Any) -> Outcome:
+        """Compare a produced model (or value) with the reference solution's."""
+        if self.spec["kind"] == "model":
+            return self._judge_model(produced)
+        return self._judge_value(produced)
+
+    def _judge_model(self, model: Any) -> Outcome:
         import keras
+
+        from course_utils.training import reset
 
         if not isinstance(model, keras.Model):
             return self._outcome(INCORRECT, f"{self.name}() should return a keras.Model, but it returned a {type(model).__name__}.")
@@ -150,7 +169,7 @@ class Problem:
             CORRECT, "Same inputs, outputs, layers and connections as the reference, and the same results with its weights."
         )
 
-    def _check_value(self, value: Any) -> Outcome:
+    def _judge_value(self, value: Any) -> Outcome:
         if value is Ellipsis or value is None:
             return self._outcome(NOT_ATTEMPTED, f"Set {self.name} in the cell above, run it, then check again.")
         expected = self.exercise.reference_namespace(self.question)[self.name]
