@@ -153,6 +153,13 @@ class ModelGraph:
         """Names of the merge layers."""
         return [n for n, info in self.layers.items() if info.class_name in _MERGE_OP_CLASSES or info.role == "merge"]
 
+    def structure(self) -> list[tuple[str, str, tuple[tuple[int | None, ...], ...], tuple[str, ...]]]:
+        """(name, class, output shapes, sources) per layer: what two drawings must share to be the same graph."""
+        return [
+            (name, info.class_name, info.output_shapes, tuple(e.source for e in self.in_edges(name)))
+            for name, info in self.layers.items()
+        ]
+
     def in_edges(self, name: str) -> list[Edge]:
         """Edges that end at layer ``name``, in call and argument order."""
         return sorted((e for e in self.edges if e.target == name), key=lambda e: (e.call, e.position))
@@ -303,8 +310,7 @@ class SideBySide:
 
     def describe(self) -> str:
         a, b = self.graphs
-        same = [(e.source, e.target) for e in a.edges] == [(e.source, e.target) for e in b.edges]
-        verdict = "the same graph" if same and a.nodes == b.nodes else "different graphs"
+        verdict = "the same graph" if a.structure() == b.structure() else "different graphs"
         header = f"{self.titles[0]} | {self.titles[1]}: {verdict}"
         return "\n\n".join([header, f"[{self.titles[0]}]\n{a.describe()}", f"[{self.titles[1]}]\n{b.describe()}"])
 
@@ -383,7 +389,8 @@ def _walk(
                         Edge(_resolve_source(tensor, prefix, expand), target, _shape_tuple(tensor.shape), 0, call_index)
                     )
             continue
-        role = _role(op, len(calls), nested is not None)
+        widest = max((len(node.arguments.keras_tensors) for node in calls), default=0)
+        role = _role(op, len(calls), nested is not None, widest)
         output_shapes = tuple(_shape_tuple(t.shape) for t in calls[0].outputs) if calls else ()
         layers[name] = LayerInfo(
             name=name,
@@ -423,7 +430,8 @@ def _nested_functional(op: Any) -> Any | None:
     return op if hasattr(op, "_nodes_by_depth") else None
 
 
-def _role(op: Any, calls: int, is_model: bool) -> str:
+def _role(op: Any, calls: int, is_model: bool, inputs_per_call: int = 1) -> str:
+    """The role a layer is coloured by; any layer that takes two or more tensors merges them."""
     import keras
 
     class_name = type(op).__name__
@@ -435,7 +443,7 @@ def _role(op: Any, calls: int, is_model: bool) -> str:
         return "shared"
     if class_name in _ATTENTION_CLASSES:
         return "attention"
-    if class_name in _MERGE_OP_CLASSES or _is_merge_layer(op):
+    if class_name in _MERGE_OP_CLASSES or _is_merge_layer(op) or inputs_per_call >= 2:
         return "merge"
     if class_name in _NORMALISATION_CLASSES:
         return "normalisation"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,7 @@ class QuickTrain:
     loss: Any
     metrics: Sequence[Any] = ()
     optimizer: str = "adam"
+    learning_rate: float | None = None
     epochs: int = 5
     batch_size: int = 32
     validation_split: float = 0.2
@@ -223,7 +225,12 @@ class ModelExplorer:
         self._train_status.value = f"training for {setup.epochs} epochs…"
         try:
             model = self._build(self.values)[0]
-            model.compile(optimizer=setup.optimizer, loss=setup.loss, metrics=list(setup.metrics))
+            import keras
+
+            optimizer = keras.optimizers.get(setup.optimizer)  # a fresh optimizer for every run
+            if setup.learning_rate is not None:
+                optimizer.learning_rate = setup.learning_rate
+            model.compile(optimizer=optimizer, loss=setup.loss, metrics=list(setup.metrics))
             history = model.fit(
                 setup.x,
                 setup.y,
@@ -348,8 +355,12 @@ def _figure_png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _first_lines(error: BaseException, limit: int = 6) -> str:
-    lines = str(error).strip().splitlines()
+    """The first lines of an error message, without terminal colour codes."""
+    lines = _ANSI.sub("", str(error)).strip().splitlines()
     return "\n".join(lines[:limit]) + ("\n…" if len(lines) > limit else "")
 
 

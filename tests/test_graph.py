@@ -279,3 +279,24 @@ def test_nested_application_expands_consistently():
     assert len(expanded.nodes) == len(collapsed.nodes) - len(nested) + inner
     nodes = set(expanded.nodes)
     assert all(e.source in nodes and e.target in nodes for e in expanded.edges)
+
+
+def test_a_custom_layer_taking_two_tensors_is_a_merge():
+    class Gap(layers.Layer):
+        def call(self, pair):
+            return keras.ops.abs(pair[0] - pair[1])
+
+    a = keras.Input((3,), name="a")
+    b = keras.Input((3,), name="b")
+    graph = model_graph(keras.Model([a, b], Gap(name="gap")([a, b])))
+    assert graph.layers["gap"].role in ("merge", "output") and "gap" in graph.merges
+
+
+def test_compare_tells_models_with_other_layer_classes_apart():
+    def two_input(merge):
+        a = keras.Input((3,), name="a")
+        b = keras.Input((3,), name="b")
+        return keras.Model([a, b], merge(name="merge")([a, b]))
+
+    assert "different graphs" in compare(two_input(layers.Add), two_input(layers.Multiply)).describe().splitlines()[0]
+    assert "the same graph" in compare(two_input(layers.Add), two_input(layers.Add)).describe().splitlines()[0]
