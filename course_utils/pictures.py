@@ -23,7 +23,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -159,14 +159,15 @@ def attention_heatmap(
             "for a batch of scores pick one example first, e.g. scores[0]."
         )
     n_heads, n_queries, n_keys = matrices.shape
-    for name, labels, size in (("queries", queries, n_queries), ("keys", keys, n_keys), ("head_titles", head_titles, n_heads)):
+    expected = (("queries", queries, n_queries), ("keys", keys, n_keys), ("head_titles", head_titles, n_heads))
+    for name, labels, size in expected:
         if labels is not None and len(labels) != size:
             raise ValueError(f"{name} needs {size} labels, not {len(labels)}.")
     if head_titles is None and n_heads > 1:
         head_titles = [f"head {h}" for h in range(n_heads)]
 
-    panel = 0.42 * max(n_keys, 3) + 0.9
-    figure, axes = plt.subplots(1, n_heads, figsize=(panel * n_heads + 0.8, 0.42 * max(n_queries, 3) + 1.1), squeeze=False)
+    panel_width, height = 0.42 * max(n_keys, 3) + 0.9, 0.42 * max(n_queries, 3) + 1.1
+    figure, axes = plt.subplots(1, n_heads, figsize=(panel_width * n_heads + 0.8, height), squeeze=False)
     image = None
     for head, axis in enumerate(axes[0]):
         image = axis.imshow(matrices[head], cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
@@ -205,7 +206,7 @@ def _drop_channel(array: np.ndarray) -> np.ndarray:
     return array[..., 0] if array.ndim >= 3 and array.shape[-1] == 1 else array
 
 
-def _bare(axis: object) -> None:
+def _bare(axis: Any) -> None:
     """No ticks and no frame, but keep the y label (the row's name)."""
     axis.set_xticks([])
     axis.set_yticks([])
