@@ -99,7 +99,8 @@ class Edge(NamedTuple):
 
     ``position`` is the tensor's place among the target call's inputs (0 for the
     first argument of ``Concatenate``), ``call`` is which call of the target layer
-    it feeds (0 for the first call of a shared layer).
+    it feeds (0 for the first call of a shared layer), and ``output`` is which of the
+    source's outputs it is (an LSTM with ``return_state=True`` has three).
     """
 
     source: str
@@ -107,6 +108,7 @@ class Edge(NamedTuple):
     shape: tuple[int | None, ...]
     position: int = 0
     call: int = 0
+    output: int = 0
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ class ModelGraph:
         for name, info in self.layers.items():
             calls = []
             for call in range(info.calls):
-                sources = [e.source for e in self.in_edges(name) if e.call == call]
+                sources = [self._source_text(e) for e in self.in_edges(name) if e.call == call]
                 calls.append(", ".join(sources) if sources else "-")
             fed_by = " | ".join(calls)
             shapes = " ".join(format_shape(s) for s in info.output_shapes)
@@ -221,6 +223,11 @@ class ModelGraph:
         if nested or expanded:
             lines.append("nested models: " + ", ".join(nested + expanded))
         return "\n".join(lines)
+
+    def _source_text(self, edge: Edge) -> str:
+        """``lstm[1]`` for the second output of a layer with several outputs, else just its name."""
+        info = self.layers.get(edge.source)
+        return f"{edge.source}[{edge.output}]" if info is not None and len(info.output_shapes) > 1 else edge.source
 
     def __str__(self) -> str:
         return self.describe()
@@ -386,7 +393,14 @@ def _walk(
                     entry = nested.inputs[position] if position < len(nested.inputs) else nested.inputs[-1]
                     target = name + "/" + entry._keras_history.operation.name
                     edges.append(
-                        Edge(_resolve_source(tensor, prefix, expand), target, _shape_tuple(tensor.shape), 0, call_index)
+                        Edge(
+                            _resolve_source(tensor, prefix, expand),
+                            target,
+                            _shape_tuple(tensor.shape),
+                            0,
+                            call_index,
+                            _output_index(tensor, expand),
+                        )
                     )
             continue
         widest = max((len(node.arguments.keras_tensors) for node in calls), default=0)
@@ -404,7 +418,14 @@ def _walk(
         for call_index, node in enumerate(calls):
             for position, tensor in enumerate(node.arguments.keras_tensors):
                 edges.append(
-                    Edge(_resolve_source(tensor, prefix, expand), name, _shape_tuple(tensor.shape), position, call_index)
+                    Edge(
+                        _resolve_source(tensor, prefix, expand),
+                        name,
+                        _shape_tuple(tensor.shape),
+                        position,
+                        call_index,
+                        _output_index(tensor, expand),
+                    )
                 )
 
 
@@ -417,6 +438,15 @@ def _resolve_source(tensor: Any, prefix: str, expand: bool) -> str:
         inner = nested.outputs[history.tensor_index]
         return _resolve_source(inner, prefix + op.name + "/", expand)
     return prefix + op.name
+
+
+def _output_index(tensor: Any, expand: bool) -> int:
+    """Which output of its producing layer ``tensor`` is (looking inside expanded nested models)."""
+    history = tensor._keras_history
+    nested = _nested_functional(history.operation)
+    if nested is not None and expand:
+        return _output_index(nested.outputs[history.tensor_index], expand)
+    return int(history.tensor_index)
 
 
 def _nested_functional(op: Any) -> Any | None:

@@ -29,11 +29,12 @@ __all__ = ["execute_notebook", "normalise", "write_notebook"]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def execute_notebook(path: str | Path, *, timeout: int = 600) -> float:
+def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = False) -> float:
     """Run the notebook at ``path`` in a fresh kernel and store it with its outputs.
 
     Cells tagged ``raises-exception`` may raise; any other error stops the run and
-    leaves the file untouched. Returns the wall time in seconds.
+    leaves the file untouched. Returns the wall time in seconds. With ``timings``
+    it also prints the time spent after the first (import) cell and the slowest cells.
     """
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
@@ -44,10 +45,21 @@ def execute_notebook(path: str | Path, *, timeout: int = 600) -> float:
         resources={"metadata": {"path": str(path.parent.resolve())}},
         store_widget_state=True,
     )
+    durations: list[float] = []
+    started: list[float] = []
+    client.on_cell_execute = lambda cell, cell_index: started.append(time.perf_counter())
+    client.on_cell_executed = lambda cell, cell_index, execute_reply: durations.append(time.perf_counter() - started[-1])
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
     write_notebook(notebook, path)
+    if timings:
+        slowest = sorted(range(len(durations)), key=durations.__getitem__, reverse=True)[:3]
+        print(
+            f"{path}: first cell (kernel warm-up, imports) {durations[0]:.1f} s; "
+            f"after it {sum(durations[1:]):.1f} s; slowest cells: "
+            + ", ".join(f"#{i + 1} {durations[i]:.1f} s" for i in slowest)
+        )
     return elapsed
 
 
@@ -121,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("paths", nargs="+", type=Path, help="notebooks to execute")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    parser.add_argument("--timings", action="store_true", help="print time after the first cell and the slowest cells")
     args = parser.parse_args(argv)
     status = 0
     for path in args.paths:
@@ -129,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             status = 2
             continue
         try:
-            seconds = execute_notebook(path, timeout=args.timeout)
+            seconds = execute_notebook(path, timeout=args.timeout, timings=args.timings)
         except CellExecutionError as error:
             print(f"{path}: a cell failed, the file was left unchanged.\n{error}", file=sys.stderr)
             status = 1

@@ -300,3 +300,12 @@ def test_compare_tells_models_with_other_layer_classes_apart():
 
     assert "different graphs" in compare(two_input(layers.Add), two_input(layers.Multiply)).describe().splitlines()[0]
     assert "the same graph" in compare(two_input(layers.Add), two_input(layers.Add)).describe().splitlines()[0]
+
+
+def test_edges_say_which_output_of_a_layer_they_carry():
+    tokens = keras.Input((5, 3), name="tokens")
+    sequence, state_h, state_c = layers.LSTM(4, return_sequences=True, return_state=True, name="encoder")(tokens)
+    joined = layers.Concatenate(name="states")([state_h, state_c])
+    graph = model_graph(keras.Model(tokens, [sequence, joined]))
+    assert [(e.source, e.output) for e in graph.in_edges("states")] == [("encoder", 1), ("encoder", 2)]
+    assert "Concatenate [merge] <- encoder[1], encoder[2]  -> (None, 8)" in graph.describe()
