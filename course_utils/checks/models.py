@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+import warnings
 
 import numpy as np
 
@@ -124,12 +125,31 @@ def layer_kind(layer: Any) -> tuple[Any, ...]:
     for key, value in sorted(config.items()):
         if key in _IGNORED_CONFIG or key.endswith(("_initializer", "_regularizer", "_constraint")):
             continue
+        if key in ("axis", "axes"):
+            value = _positive_axes(layer, value)
         if key in ("layers", "functional_config"):  # nested models: described by their own layers
             continue
         items.append((key, _freeze(value)))
     if _is_model(layer):
         items.append(("layers", tuple(layer_kind(inner) for inner in _layers(layer))))
     return (type(layer).__name__, tuple(items))
+
+
+def _positive_axes(layer: Any, value: Any) -> Any:
+    """axis=-1 on a rank-2 input is axis=1: equal settings should compare equal."""
+    try:
+        ranks = [len(t.shape) for t in layer._inbound_nodes[0].arguments.keras_tensors]
+    except (AttributeError, IndexError):
+        return value
+    if not ranks:
+        return value
+    if isinstance(value, int):
+        if type(layer).__name__ == "Dot" and len(ranks) == 2:  # Dot(axes=1) means axis 1 of both inputs
+            return tuple(value + rank if value < 0 else value for rank in ranks)
+        return value + ranks[0] if value < 0 else value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) for v in value):
+        return tuple(v + ranks[min(i, len(ranks) - 1)] if v < 0 else v for i, v in enumerate(value))
+    return value
 
 
 def _freeze(value: Any) -> Any:
@@ -155,8 +175,9 @@ class _Fingerprints:
     their position in ``model.inputs``.
     """
 
-    def __init__(self, model: Any, *, ordered: bool = True) -> None:
+    def __init__(self, model: Any, *, ordered: bool = True, loose: bool = False) -> None:
         self.ordered = ordered
+        self.loose = loose  # compare classes only, not settings
         self.positions = {id(t._keras_history.operation): i for i, t in enumerate(_graph_of(model).inputs)}
         self.memo: dict[tuple[int, int, int], Any] = {}
 
@@ -167,7 +188,8 @@ class _Fingerprints:
             if name == "InputLayer":
                 self.memo[key] = ("Input", self.positions.get(id(call.layer)))
             else:
-                self.memo[key] = (layer_kind(call.layer), output_index, tuple(self.parents(call)))
+                kind = type(call.layer).__qualname__ if self.loose else layer_kind(call.layer)
+                self.memo[key] = (kind, output_index, tuple(self.parents(call)))
         return self.memo[key]
 
     def parents(self, call: _Call) -> list[Any]:
@@ -200,11 +222,27 @@ def _inputs(learner: Any, reference: Any) -> str | None:
             f"Your model has {_plural(len(mine), 'input')}, but this design needs a different number: "
             "give every kind of data its own keras.Input and pass them all to keras.Model."
         )
+    if [_shape(a) for a in mine] != [_shape(b) for b in theirs] and sorted(map(repr, map(_shape, mine))) == sorted(
+        map(repr, map(_shape, theirs))
+    ):
+        return (
+            "Your inputs are all there, but in a different order: list them in keras.Model(inputs=[...]) "
+            "in the order the question gives."
+        )
     for position, (a, b) in enumerate(zip(mine, theirs), start=1):
         if _shape(a) != _shape(b):
             return (
                 f"Input {position} has shape {format_shape(_shape(a))}, which does not match the data it receives: "
                 "check the shape= you gave keras.Input (the batch size is left out)."
+            )
+    wanted = getattr(_graph_of(reference), "_inputs_struct", None)
+    if isinstance(wanted, dict):
+        given = getattr(_graph_of(learner), "_inputs_struct", None)
+        names = sorted(given) if isinstance(given, dict) else sorted(t._keras_history.operation.name for t in mine)
+        if names != sorted(wanted):
+            return (
+                f"Your inputs are named {', '.join(map(repr, names))}, so the data, a dict keyed by input name, "
+                "cannot reach them: name each keras.Input (and its dict key) as the question does."
             )
     return None
 
@@ -238,15 +276,20 @@ def _types(learner: Any, reference: Any) -> str | None:
     mine = _layers(learner)
     for layer in _layers(reference):
         cls = type(layer)
-        if not any(isinstance(candidate, cls) for candidate in mine):
+        if not any(_is_a(candidate, cls) for candidate in mine):
             name = cls.__name__
             why = _MERGE_WORDS.get(name, "")
             return f"Your model has no {name} layer" + (f": {why}." if why else ", which this design needs.")
     reference_types = {type(layer) for layer in _layers(reference)}
     for layer in mine:
-        if not any(isinstance(layer, cls) for cls in reference_types):
+        if not any(_is_a(layer, cls) for cls in reference_types):
             return f"Your model uses a {type(layer).__name__} layer ({layer.name!r}) that this design does not need."
     return None
+
+
+def _is_a(layer: Any, cls: type) -> bool:
+    """isinstance, or the same class defined again (a custom layer in the learner's notebook and in the reference)."""
+    return isinstance(layer, cls) or (type(layer).__qualname__ == cls.__qualname__ and not cls.__module__.startswith("keras"))
 
 
 def _call_counts(model: Any) -> Counter[tuple[Any, int]]:
@@ -293,28 +336,49 @@ def _counts(learner: Any, reference: Any) -> str | None:
     mine, theirs = _type_counts(learner), _type_counts(reference)
     for name in sorted(theirs):
         if mine[name] != theirs[name]:
-            more_or_fewer = "more" if mine[name] > theirs[name] else "fewer"
-            return (
-                f"Your model has {_plural(mine[name], name + ' layer')}, {more_or_fewer} than this design: "
-                "compare each branch and head with the question."
-            )
+            if mine[name] > theirs[name]:
+                advice = "compare each branch and head with the question."
+                more_or_fewer = "more"
+            else:
+                advice = "compare each branch and head with the question (a layer not connected to an output does not count)."
+                more_or_fewer = "fewer"
+            return f"Your model has {_plural(mine[name], name + ' layer')}, {more_or_fewer} than this design: {advice}"
     return None
 
 
 def _settings(learner: Any, reference: Any) -> str | None:
-    reference_kinds = Counter(layer_kind(layer) for layer in _layers(reference))
-    for layer in _layers(learner):
-        kind = layer_kind(layer)
-        if reference_kinds[kind] > 0:
-            reference_kinds[kind] -= 1
-            continue
-        settings = dict(kind[1])
-        shown = {k: settings[k] for k in ("units", "filters", "kernel_size", "activation", "axis", "axes", "num_heads", "key_dim", "pool_size", "strides", "padding", "normalize", "rate") if k in settings}
-        described = ", ".join(f"{k}={v!r}" for k, v in shown.items())
-        return (
-            f"Layer {layer.name!r} ({type(layer).__name__}{': ' + described if described else ''}) "
-            "has a setting this design does not use: re-read what the question asks of it."
-        )
+    if Counter(map(layer_kind, _layers(learner))) == Counter(map(layer_kind, _layers(reference))):
+        return None  # every setting is there; where they sit is the wiring check's business
+    culprit = _aligned_setting_difference(learner, reference)
+    if culprit is None:
+        reference_kinds = Counter(layer_kind(layer) for layer in _layers(reference))
+        for layer in _layers(learner):
+            kind = layer_kind(layer)
+            if reference_kinds[kind] > 0:
+                reference_kinds[kind] -= 1
+                continue
+            culprit = layer
+            break
+    if culprit is None:
+        return None
+    settings = dict(layer_kind(culprit)[1])
+    keys = ("units", "filters", "kernel_size", "activation", "axis", "axes", "num_heads", "key_dim", "pool_size", "strides", "padding", "normalize", "rate")
+    described = ", ".join(f"{k}={settings[k]!r}" for k in keys if k in settings)
+    return (
+        f"Layer {culprit.name!r} ({type(culprit).__name__}{': ' + described if described else ''}) "
+        "has a setting this design does not use: re-read what the question asks of it."
+    )
+
+
+def _aligned_setting_difference(learner: Any, reference: Any) -> Any | None:
+    """When the graphs match class by class, the first learner layer whose settings differ from its twin."""
+    a, b = _Fingerprints(learner, loose=True), _Fingerprints(reference, loose=True)
+    mine_out, theirs_out = _outputs_calls(learner), _outputs_calls(reference)
+    if [a.of(*o) for o in mine_out] != [b.of(*o) for o in theirs_out]:
+        return None
+    for mine, theirs in _pair_layers(learner, reference, loose=True):
+        if layer_kind(mine) != layer_kind(theirs):
+            return mine
     return None
 
 
@@ -356,10 +420,10 @@ def _output_count(call: _Call) -> int:
     return max(1, len(call.layer._inbound_nodes[call.index].outputs))
 
 
-def _pair_layers(learner: Any, reference: Any) -> list[tuple[Any, Any]]:
+def _pair_layers(learner: Any, reference: Any, *, loose: bool = False) -> list[tuple[Any, Any]]:
     """Reference layer for every learner layer, following the (now known equal) graphs."""
     pairs: dict[int, tuple[Any, Any]] = {}
-    a_prints, b_prints = _Fingerprints(learner), _Fingerprints(reference)
+    a_prints, b_prints = _Fingerprints(learner, loose=loose), _Fingerprints(reference, loose=loose)
 
     def walk(a: _Call, b: _Call) -> None:
         if type(a.layer).__name__ == "InputLayer":
@@ -374,14 +438,22 @@ def _pair_layers(learner: Any, reference: Any) -> list[tuple[Any, Any]]:
 
 
 def _behaviour(learner: Any, reference: Any, seed: int) -> str | None:
-    for mine, theirs in _pair_layers(learner, reference):
-        weights = theirs.get_weights()
-        if [w.shape for w in mine.get_weights()] != [w.shape for w in weights]:
-            return f"Layer {mine.name!r} holds weights of other shapes than this design expects: check its size."
-        mine.set_weights(weights)
-    batch = _seeded_batch(_graph_of(reference).inputs, seed)
-    ours = _as_list(learner(batch if len(batch) > 1 else batch[0], training=False))
-    expected = _as_list(reference(batch if len(batch) > 1 else batch[0], training=False))
+    pairs = _pair_layers(learner, reference)
+    saved = [(mine, mine.get_weights()) for mine, _ in pairs]
+    try:
+        for mine, theirs in pairs:
+            weights = theirs.get_weights()
+            if [w.shape for w in mine.get_weights()] != [w.shape for w in weights]:
+                return f"Layer {mine.name!r} holds weights of other shapes than this design expects: check its size."
+            mine.set_weights(weights)
+        batch = _seeded_batch(_graph_of(reference).inputs, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ours = _as_list(learner(_structured(learner, batch), training=False))
+            expected = _as_list(reference(_structured(reference, batch), training=False))
+    finally:
+        for mine, weights in saved:  # the learner's own layers keep their own weights
+            mine.set_weights(weights)
     for position, (a, b) in enumerate(zip(ours, expected), start=1):
         if not np.allclose(np.asarray(a), np.asarray(b), atol=1e-5, rtol=1e-4):
             return (
@@ -389,6 +461,16 @@ def _behaviour(learner: Any, reference: Any, seed: int) -> str | None:
                 "check activations and the order of operations."
             )
     return None
+
+
+def _structured(model: Any, flat: list[np.ndarray]) -> Any:
+    """The batch packed the way the model was built (a dict for named inputs, a list, or one array)."""
+    from keras import tree
+
+    structure = getattr(_graph_of(model), "_inputs_struct", None)
+    if structure is None:
+        return flat if len(flat) > 1 else flat[0]
+    return tree.pack_sequence_as(structure, flat)
 
 
 def _seeded_batch(inputs: Iterable[Any], seed: int) -> list[np.ndarray]:

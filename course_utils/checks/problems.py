@@ -28,8 +28,10 @@ from __future__ import annotations
 import contextlib
 import io
 import linecache
+import logging
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +175,9 @@ class Problem:
         if value is Ellipsis or value is None:
             return self._outcome(NOT_ATTEMPTED, f"Set {self.name} in the cell above, run it, then check again.")
         expected = self.exercise.reference_namespace(self.question)[self.name]
+        choices = self.spec.get("choices")
+        if choices and value not in choices and not (isinstance(value, str) and value.strip().lower() in map(str.lower, map(str, choices))):
+            return self._outcome(INCORRECT, f"{self.name} should be one of {', '.join(map(repr, choices))}.")
         reason = _compare_values(self.name, value, expected)
         if reason:
             return self._outcome(INCORRECT, reason)
@@ -209,12 +214,17 @@ def _silenced() -> Iterator[None]:
 
     show = plt.show
     plt.show = lambda *args, **kwargs: None  # type: ignore[assignment]
+    tf_logger = logging.getLogger("tensorflow")  # its handler keeps the original stderr
+    level = tf_logger.level
+    tf_logger.setLevel(logging.ERROR)
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             yield
     finally:
         plt.show = show  # type: ignore[assignment]
         plt.close("all")
+        tf_logger.setLevel(level)
 
 
 def _role(cell: nbformat.NotebookNode) -> str:
@@ -254,11 +264,12 @@ def _compare_values(name: str, value: Any, expected: Any) -> str | None:
         if not isinstance(value, (tuple, list)):
             return f"{name} should be a shape written as a tuple, like (None, 3); it is a {type(value).__name__}."
         value = tuple(value)
+        batch = " including the batch axis (None)" if expected and expected[0] is None else ""
         if len(value) != len(expected):
-            return f"{name} has {len(value)} dimensions; count the axes again, including the batch axis (None)."
+            return f"{name} has {len(value)} dimensions; count the axes again,{batch or ' one per axis'}."
         if value != expected:
             wrong = next(i for i, (a, b) in enumerate(zip(value, expected)) if a != b)
-            return f"Axis {wrong} of {name} is not right: follow that axis through each layer once more."
+            return f"Axis {wrong} of {name} is not right: work out that axis once more, step by step."
         return None
     if isinstance(expected, (int, float, np.number)) and not isinstance(expected, bool):
         if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):

@@ -41,7 +41,7 @@ def _fixed(order=("image", "meta"), meta_activation="relu", pool=layers.GlobalMa
 
 WRONG = {
     "q1": [
-        ("inputs listed as [meta, image]", lambda: _two_inputs(as_list=("meta", "image")), "Input 1 has shape (None, 3)"),
+        ("inputs listed as [meta, image]", lambda: _two_inputs(as_list=("meta", "image")), "in a different order"),
         ("paths joined as metadata, picture", lambda: _two_inputs(order=("meta", "image")), "different order"),
         ("max instead of average pooling", lambda: _two_inputs(pool=layers.GlobalMaxPooling2D), "no GlobalAveragePooling2D layer"),
         ("head layer left out", lambda: _two_inputs(head=False), "2 Dense layers, fewer"),
