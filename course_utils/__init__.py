@@ -11,7 +11,12 @@ Modules, one job each:
 * :mod:`course_utils.graph` – a model as data (nodes, edges) and as a picture;
 * :mod:`course_utils.data` – seeded synthetic data sets, no downloads;
 * :mod:`course_utils.training` – reset, quiet fitting, history plots;
-* :mod:`course_utils.widgets` – the live model explorer;
+* :mod:`course_utils.widgets` – the live model and plot explorers;
+* :mod:`course_utils.merging`, :mod:`course_utils.gradients`, :mod:`course_utils.pictures` –
+  merge printouts, gradient norms, image grids and heatmaps for single lessons;
+* :mod:`course_utils.checks`, :mod:`course_utils.regions`, :mod:`course_utils.exercises` –
+  exercise checks, answer regions, and the generator of ``exercises/``;
+* :mod:`course_utils.notebooks` – executing and normalising course notebooks;
 * :mod:`course_utils.environment` – the set-up check of lesson 00.
 
 Example:

@@ -205,7 +205,9 @@ class ModelGraph:
         width = max(len(n) for n in self.layers) if self.layers else 0
         for name, info in self.layers.items():
             calls = []
-            for call in range(info.calls):
+            # inside an expanded shared model, one inner layer is fed once per call of the model
+            call_count = max([info.calls] + [e.call + 1 for e in self.in_edges(name)])
+            for call in range(call_count):
                 sources = [self._source_text(e) for e in self.in_edges(name) if e.call == call]
                 calls.append(", ".join(sources) if sources else "-")
             fed_by = " | ".join(calls)

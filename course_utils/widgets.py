@@ -47,7 +47,8 @@ class QuickTrain:
     x: Any
     y: Any
     loss: Any
-    metrics: Sequence[Any] = ()
+    metrics: Any = ()  # a list, or a dict per output name
+    loss_weights: Any = None
     optimizer: str = "adam"
     learning_rate: float | None = None
     epochs: int = 5
@@ -230,7 +231,8 @@ class ModelExplorer:
             optimizer = keras.optimizers.get(setup.optimizer)  # a fresh optimizer for every run
             if setup.learning_rate is not None:
                 optimizer.learning_rate = setup.learning_rate
-            model.compile(optimizer=optimizer, loss=setup.loss, metrics=list(setup.metrics))
+            metrics = setup.metrics if isinstance(setup.metrics, Mapping) else list(setup.metrics)
+            model.compile(optimizer=optimizer, loss=setup.loss, metrics=metrics, loss_weights=setup.loss_weights)
             history = model.fit(
                 setup.x,
                 setup.y,

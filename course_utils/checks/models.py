@@ -121,6 +121,8 @@ def layer_kind(layer: Any) -> tuple[Any, ...]:
         config = layer.get_config()
     except (NotImplementedError, TypeError):
         config = {}
+    if _is_model(layer):  # a model used as a layer is what its layers are, whatever their names
+        return (type(layer).__name__, (("layers", tuple(layer_kind(inner) for inner in _layers(layer))),))
     items = []
     for key, value in sorted(config.items()):
         if key in _IGNORED_CONFIG or key.endswith(("_initializer", "_regularizer", "_constraint")):
@@ -130,8 +132,6 @@ def layer_kind(layer: Any) -> tuple[Any, ...]:
         if key in ("layers", "functional_config"):  # nested models: described by their own layers
             continue
         items.append((key, _freeze(value)))
-    if _is_model(layer):
-        items.append(("layers", tuple(layer_kind(inner) for inner in _layers(layer))))
     return (type(layer).__name__, tuple(items))
 
 
@@ -229,6 +229,14 @@ def _inputs(learner: Any, reference: Any) -> str | None:
             "Your inputs are all there, but in a different order: list them in keras.Model(inputs=[...]) "
             "in the order the question gives."
         )
+    my_names = [t._keras_history.operation.name for t in mine]
+    their_names = [t._keras_history.operation.name for t in theirs]
+    explicit = not any(name.startswith("input_layer") for name in their_names)
+    if explicit and my_names != their_names and sorted(my_names) == sorted(their_names):
+        return (
+            "Your inputs are all there, but in a different order: list them in keras.Model(inputs=[...]) "
+            "in the order the question gives."
+        )
     for position, (a, b) in enumerate(zip(mine, theirs), start=1):
         if _shape(a) != _shape(b):
             return (
@@ -254,6 +262,22 @@ def _outputs(learner: Any, reference: Any) -> str | None:
             f"Your model has {_plural(len(mine), 'output')}, but this design needs a different number of heads: "
             "pass every head to keras.Model(inputs, outputs=[...])."
         )
+    wanted = getattr(_graph_of(reference), "_outputs_struct", None)
+    if isinstance(wanted, dict):
+        given = getattr(_graph_of(learner), "_outputs_struct", None)
+        if not isinstance(given, dict) or sorted(given) != sorted(wanted):
+            named = f"named {', '.join(map(repr, sorted(given)))}" if isinstance(given, dict) else "given as a list"
+            return (
+                f"Your outputs are {named}; this design returns a dict of outputs keyed by the head names "
+                "the question gives: keras.Model(inputs, {\"name\": head, ...})."
+            )
+    elif [_shape(a) for a in mine] != [_shape(b) for b in theirs] and sorted(map(repr, map(_shape, mine))) == sorted(
+        map(repr, map(_shape, theirs))
+    ):
+        return (
+            "Your heads are all there, but in a different order: list them in keras.Model(inputs, outputs=[...]) "
+            "in the order the question gives."
+        )
     for position, (a, b) in enumerate(zip(mine, theirs), start=1):
         if len(_shape(a)) != len(_shape(b)):
             return (
@@ -278,6 +302,11 @@ def _types(learner: Any, reference: Any) -> str | None:
         cls = type(layer)
         if not any(_is_a(candidate, cls) for candidate in mine):
             name = cls.__name__
+            if _is_model(layer):
+                return (
+                    "Your model does not call another model as a layer: build that part as its own keras.Model, "
+                    "then call it like a layer."
+                )
             why = _MERGE_WORDS.get(name, "")
             return f"Your model has no {name} layer" + (f": {why}." if why else ", which this design needs.")
     reference_types = {type(layer) for layer in _layers(reference)}
@@ -293,27 +322,30 @@ def _is_a(layer: Any, cls: type) -> bool:
 
 
 def _call_counts(model: Any) -> Counter[tuple[Any, int]]:
+    """(class with its units/filters, calls) of every layer – the settings that name a layer for a learner."""
     counts: Counter[tuple[Any, int]] = Counter()
     for call in _calls(model).values():
         if type(call.layer).__name__ != "InputLayer":
             counts[id(call.layer)] += 1
     layers = {id(layer): layer for layer in _layers(model)}
-    return Counter((layer_kind(layers[i]), n) for i, n in counts.items() if i in layers)
+    return Counter((_class_kind(layers[i]), n) for i, n in counts.items() if i in layers)
+
+
+def _class_kind(layer: Any) -> tuple[Any, ...]:
+    return (type(layer).__name__, ())
 
 
 def _sharing(learner: Any, reference: Any) -> str | None:
+    """Shared layers by class and call count; their settings are the settings check's business."""
     mine, theirs = _call_counts(learner), _call_counts(reference)
     for (kind, calls), number in theirs.items():
         if calls < 2 or mine.get((kind, calls), 0) >= number:
             continue
-        name = _short(kind)
-        separate = sum(n for (k, c), n in mine.items() if k == kind and c == 1)
-        if separate >= calls:
-            return (
-                f"The {name} layer should be created once and called on each of its inputs (shared weights); "
-                f"you created {separate} separate ones."
-            )
-        return f"One {name} layer should be shared: create it once, then call it on each input it serves."
+        name, full_kind = _shared_layer(reference, kind[0], learner)
+        separate = sum(1 for layer in _layers(learner) if layer_kind(layer) == full_kind)
+        weights = " (so they share weights)" if _has_weights(kind) else ""
+        created = f"you created {separate} separate ones" if separate >= 2 else "you created separate ones"
+        return f"The {name} should be created once and called on each of its inputs{weights}; {created}."
     for (kind, calls), number in mine.items():
         if calls >= 2 and theirs.get((kind, calls), 0) < number:
             return (
@@ -321,6 +353,24 @@ def _sharing(learner: Any, reference: Any) -> str | None:
                 "this design needs a separate layer for each call."
             )
     return None
+
+
+def _shared_layer(reference: Any, class_name: str, learner: Any) -> tuple[str, Any]:
+    """The reference's shared layer of this class that the learner does not share: its name and kind."""
+    counts = Counter(id(call.layer) for call in _calls(reference).values())
+    learner_counts = Counter(id(call.layer) for call in _calls(learner).values())
+    shared_by_learner = {layer_kind(layer) for layer in _layers(learner) if learner_counts[id(layer)] > 1}
+    candidates = [layer for layer in _layers(reference) if type(layer).__name__ == class_name and counts[id(layer)] > 1]
+    candidates.sort(key=lambda layer: layer_kind(layer) in shared_by_learner)  # unshared ones first
+    for layer in candidates:
+            name = "encoder model" if _is_model(layer) else _short(layer_kind(layer)) + " layer"
+            return name, layer_kind(layer)
+    return class_name + " layer", None
+
+
+def _has_weights(kind: tuple[Any, ...]) -> bool:
+    return kind[0] not in {"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+                           "Flatten", "Dropout", "MaxPooling2D", "AveragePooling2D", "Activation", "Reshape"}
 
 
 def _short(kind: tuple[Any, ...]) -> str:
@@ -361,6 +411,8 @@ def _settings(learner: Any, reference: Any) -> str | None:
             break
     if culprit is None:
         return None
+    if _is_model(culprit):
+        return f"The model {culprit.name!r} that you use as a layer is built differently inside: check its layers and sizes."
     settings = dict(layer_kind(culprit)[1])
     keys = ("units", "filters", "kernel_size", "activation", "axis", "axes", "num_heads", "key_dim", "pool_size", "strides", "padding", "normalize", "rate")
     described = ", ".join(f"{k}={settings[k]!r}" for k in keys if k in settings)
@@ -396,6 +448,9 @@ def _wiring(learner: Any, reference: Any) -> str | None:
                 "for Concatenate, Subtract, Dot and attention the order of the inputs matters."
             )
     culprit = _first_difference(learner, reference, ordered=False)
+    if culprit is None:  # every piece exists in the reference, so one is fed into the wrong place
+        a, b = _Fingerprints(learner, ordered=False), _Fingerprints(reference, ordered=False)
+        culprit = next((x for x, y in zip(mine_out, theirs_out) if a.of(*x) != b.of(*y)), (None, 0))[0]
     where = f"check what feeds {culprit.layer.name!r} ({type(culprit.layer).__name__})" if culprit else "check the connections"
     return f"All the right layers are there, but they are connected differently: {where}."
 

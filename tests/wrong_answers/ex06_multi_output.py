@@ -38,7 +38,7 @@ WRONG = {
         ("sigmoid on the area head", lambda: _two_heads(area_activation="sigmoid"), "activation='sigmoid'"),
         ("four classes", lambda: _two_heads(shape_units=4), "Output 2 has shape (None, 4)"),
         ("trunk layer left out", lambda: _two_heads(trunk=False), "2 Dense layers, fewer"),
-        ("outputs as a list in the order shape, area", lambda: _two_heads(as_list=True), "Output 1 has shape (None, 3)"),
+        ("outputs as a list in the order shape, area", lambda: _two_heads(as_list=True), "Your outputs are given as a list"),
     ],
     "q2": [
         ("the weighted total forgotten", 3, "too low"),

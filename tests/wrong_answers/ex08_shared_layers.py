@@ -57,11 +57,11 @@ def _with_encoder(nested=True, two_encoders=False, order=("left", "right"), enco
 
 WRONG = {
     "q1": [
-        ("two separate encoders", lambda: _siamese(shared=()), "you created 2 separate ones"),
+        ("two separate encoders", lambda: _siamese(shared=()), "should be created once and called on each of its inputs"),
         ("only the first layer shared", lambda: _siamese(shared=("hidden",)), "Dense(6) layer should be created once"),
         ("right - left", lambda: _siamese(order=("right", "left")), "different order"),
         ("inputs passed as [right, left]", lambda: _siamese(inputs=("right", "left")), "different order"),
-        ("16 hidden units", lambda: _siamese(hidden_units=16), "Dense(12)"),
+        ("16 hidden units", lambda: _siamese(hidden_units=16), "units=16"),
         ("no sigmoid on the output", lambda: _siamese(output_activation=None), "activation='linear'"),
     ],
     "q2": [
@@ -78,9 +78,9 @@ WRONG = {
         ("pooling created twice", lambda: _text(share_pooling=False), "GlobalAveragePooling1D layer should be created once"),
     ],
     "q4": [
-        ("shared layers, no encoder model", lambda: _with_encoder(nested=False), "no Functional layer"),
+        ("shared layers, no encoder model", lambda: _with_encoder(nested=False), "does not call another model as a layer"),
         ("two encoder models", lambda: _with_encoder(two_encoders=True), "you created 2 separate ones"),
         ("right - left", lambda: _with_encoder(order=("right", "left")), "different order"),
-        ("encoding of 8", lambda: _with_encoder(encoder_units=8), "should be shared"),
+        ("encoding of 8", lambda: _with_encoder(encoder_units=8), "is built differently inside"),
     ],
 }

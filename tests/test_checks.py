@@ -1,0 +1,134 @@
+"""course_utils.checks.compare_models: right alternatives pass, classic mistakes get their reason."""
+
+from __future__ import annotations
+
+import warnings
+
+import course_utils  # noqa: F401
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from course_utils.checks import compare_models
+from course_utils.training import reset
+
+
+def trunk_model(order=("left", "right"), skip=True, heads=2, rewire=False, names=False):
+    a = keras.Input((8,), name="x" if names else None)
+    b = keras.Input((4,), name="meta" if names else None)
+    h = layers.Dense(16, activation="relu", name="trunk" if names else None)(a)
+    paths = {"left": layers.Dense(6)(h)}
+    paths["right"] = layers.Dense(5)(paths["left"] if rewire else h)
+    side = layers.Dense(16)(h)
+    merged = layers.add([side, h]) if skip else side
+    joined = layers.concatenate([paths[order[0]], paths[order[1]], b, merged])
+    outputs = [layers.Dense(3, activation="softmax")(joined), layers.Dense(1)(joined)][:heads]
+    return keras.Model([a, b], outputs if heads > 1 else outputs[0])
+
+
+def siamese(shared=True, swap=False):
+    a = keras.Input((4,))
+    b = keras.Input((4,))
+    first = layers.Dense(8)
+    second = first if shared else layers.Dense(8)
+    left, right = first(a), second(b)
+    return keras.Model([a, b], layers.Subtract()([right, left] if swap else [left, right]))
+
+
+def judge(learner_builder, reference_builder):
+    reset(0)
+    learner = learner_builder()
+    reset(0)
+    return compare_models(learner, reference_builder())
+
+
+def test_other_names_branch_order_and_functional_merges_pass():
+    assert judge(lambda: trunk_model(names=True), trunk_model) is None
+
+
+@pytest.mark.parametrize(
+    "learner, reference, reason",
+    [
+        (lambda: trunk_model(order=("right", "left")), trunk_model, "inputs of 'concatenate' come in a different order"),
+        (lambda: trunk_model(skip=False), trunk_model, "no Add layer: a skip connection"),
+        (lambda: trunk_model(heads=1), trunk_model, "1 output, but this design needs a different number of heads"),
+        (lambda: trunk_model(rewire=True), trunk_model, "connected differently: check what feeds"),
+        (lambda: siamese(shared=False), siamese, "The Dense(8) layer should be created once"),
+        (siamese, lambda: siamese(shared=False), "calls one Dense layer 2 times"),
+        (lambda: siamese(swap=True), siamese, "inputs of 'subtract' come in a different order"),
+    ],
+)
+def test_classic_mistakes_get_their_reason(learner, reference, reason):
+    message = judge(learner, reference)
+    assert message is not None and reason in message, message
+
+
+def test_the_mistaken_layer_is_the_one_blamed():
+    def block(projection_activation=None):
+        x = keras.Input((6,))
+        hidden = layers.Dense(16, activation="relu")(x)
+        projection = layers.Dense(16, activation=projection_activation, name="projection")(x)
+        return keras.Model(x, layers.Add()([hidden, projection]))
+
+    assert "Layer 'projection' (Dense: units=16, activation='relu')" in judge(lambda: block("relu"), block)
+
+
+@pytest.mark.parametrize(
+    "learner, reference",
+    [
+        (lambda: layers.Dot(axes=-1, normalize=True), lambda: layers.Dot(axes=1, normalize=True)),
+        (lambda: layers.Concatenate(axis=1), lambda: layers.Concatenate()),
+    ],
+)
+def test_equivalent_axes_are_equal(learner, reference):
+    def model(merge):
+        a, b = keras.Input((8,)), keras.Input((8,))
+        return keras.Model([a, b], merge()([a, b]))
+
+    assert judge(lambda: model(learner), lambda: model(reference)) is None
+
+
+def named_inputs(names=("image", "meta"), as_list=None):
+    image = keras.Input((6, 6, 1), name=names[0])
+    meta = keras.Input((3,), name=names[1])
+    out = layers.Dense(1)(layers.Concatenate()([layers.Flatten()(image), meta]))
+    if as_list:
+        return keras.Model([meta, image] if as_list == "swapped" else [image, meta], out)
+    return keras.Model({names[0]: image, names[1]: meta}, out)
+
+
+def test_inputs_in_another_order_and_with_other_names_are_explained():
+    assert "in a different order" in judge(lambda: named_inputs(as_list="swapped"), lambda: named_inputs(as_list="kept"))
+    assert "named 'img', 'metadata'" in judge(lambda: named_inputs(("img", "metadata")), named_inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the behaviour step feeds dict models a dict: no structure warning
+        assert judge(named_inputs, named_inputs) is None
+
+
+def test_behaviour_check_leaves_the_learners_weights_alone():
+    reset(1)
+    learner = trunk_model()
+    before = [w.copy() for w in learner.get_weights()]
+    reset(0)
+    assert compare_models(learner, trunk_model()) is None
+    assert all(np.array_equal(a, b) for a, b in zip(before, learner.get_weights()))
+
+
+def test_same_graph_but_other_computation_is_caught():
+    class Doubling(layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    class Halving(layers.Layer):
+        def call(self, x):
+            return x * 0.5
+
+    # the same class name (as when a learner redefines a custom layer), other arithmetic: only behaviour can tell
+    Doubling.__qualname__ = Halving.__name__ = Halving.__qualname__ = "Doubling"
+
+    def model(kind):
+        x = keras.Input((3,))
+        return keras.Model(x, kind()(layers.Dense(2)(x)))
+
+    assert "computes something else" in judge(lambda: model(Halving), lambda: model(Doubling))
