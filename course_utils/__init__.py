@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -33,5 +34,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # Keras prints model.summary() as wide as the terminal that started Jupyter; a
 # fixed width keeps stored notebook outputs identical across machines and shells.
 os.environ["COLUMNS"] = "100"
+
+# TensorFlow's Python warnings (for example "5 out of the last 9 calls triggered
+# tf.function retracing") carry addresses and timings and mean nothing to a learner;
+# errors still show.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 __version__ = "0.1.0"

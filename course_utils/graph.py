@@ -72,9 +72,6 @@ _NORMALISATION_CLASSES = {
     "RMSNormalization",
     "Normalization",
 }
-# Dot and the other merges all subclass keras' Merge base class; these names cover
-# the functional forms that are plain operations rather than Merge layers.
-_MERGE_OP_CLASSES = {"Add", "Subtract", "Multiply", "Concatenate", "Average", "Maximum", "Minimum", "Dot"}
 
 #: Above this many edges, shapes are drawn as external edge labels (see _draw).
 LARGE_GRAPH_EDGES = 80
@@ -153,7 +150,12 @@ class ModelGraph:
     @property
     def merges(self) -> list[str]:
         """Names of the merge layers."""
-        return [n for n, info in self.layers.items() if info.class_name in _MERGE_OP_CLASSES or info.role == "merge"]
+        return [
+            name
+            for name, info in self.layers.items()
+            if info.role != "attention" and info.class_name not in _ATTENTION_CLASSES
+            and max(Counter(e.call for e in self.in_edges(name)).values(), default=0) >= 2
+        ]
 
     def structure(self) -> list[tuple[str, str, tuple[tuple[int | None, ...], ...], tuple[str, ...]]]:
         """(name, class, output shapes, sources) per layer: what two drawings must share to be the same graph."""
@@ -399,7 +401,7 @@ def _walk(
                             _resolve_source(tensor, prefix, expand),
                             target,
                             _shape_tuple(tensor.shape),
-                            0,
+                            position,
                             call_index,
                             _output_index(tensor, expand),
                         )
@@ -407,6 +409,8 @@ def _walk(
             continue
         widest = max((len(node.arguments.keras_tensors) for node in calls), default=0)
         role = _role(op, len(calls), nested is not None, widest)
+        if role == "input" and prefix:  # the entry of an expanded nested model, not an input of the whole model
+            role = "nested model"
         output_shapes = tuple(_shape_tuple(t.shape) for t in calls[0].outputs) if calls else ()
         layers[name] = LayerInfo(
             name=name,
@@ -475,7 +479,7 @@ def _role(op: Any, calls: int, is_model: bool, inputs_per_call: int = 1) -> str:
         return "shared"
     if class_name in _ATTENTION_CLASSES:
         return "attention"
-    if class_name in _MERGE_OP_CLASSES or _is_merge_layer(op) or inputs_per_call >= 2:
+    if _is_merge_layer(op) or inputs_per_call >= 2:  # `x + 3` is an Add operation but merges nothing
         return "merge"
     if class_name in _NORMALISATION_CLASSES:
         return "normalisation"

@@ -309,3 +309,17 @@ def test_edges_say_which_output_of_a_layer_they_carry():
     graph = model_graph(keras.Model(tokens, [sequence, joined]))
     assert [(e.source, e.output) for e in graph.in_edges("states")] == [("encoder", 1), ("encoder", 2)]
     assert "Concatenate [merge] <- encoder[1], encoder[2]  -> (None, 8)" in graph.describe()
+
+
+def test_arithmetic_with_a_constant_is_not_a_merge():
+    x = keras.Input((3,), name="x")
+    shifted = keras.ops.add(x, 3.0)
+    graph = model_graph(keras.Model(x, layers.Dense(2, name="d")(shifted)))
+    (op,) = [name for name, info in graph.layers.items() if info.class_name == "Add"]
+    assert graph.layers[op].role == "core" and graph.merges == []
+
+
+def test_inner_inputs_of_an_expanded_model_are_not_model_inputs():
+    graph = model_graph(build_siamese(), expand_nested=True)
+    assert graph.layers["encoder/encoder_in"].role == "nested model"
+    assert sum(info.role == "input" for info in graph.layers.values()) == 2
