@@ -18,12 +18,13 @@ START_PAGE  := notebooks/00_welcome.ipynb
 SUBMISSIONS ?= submissions
 OUT         ?= gradebook
 
-.PHONY: lab test setup dot kernel unit notebooks exercises benchmarks clean help
+.PHONY: lab test setup dot kernel unit notebooks exercises benchmarks grade clean help
 
 help:
 	@echo "make lab    set everything up, then open the course in JupyterLab"
 	@echo "make test   set everything up, then run the whole test suite"
 	@echo "make benchmarks   print the benchmark tables"
+	@echo "make grade SUBMISSIONS=folder OUT=folder   grade submitted exercise notebooks"
 
 setup: $(STAMP) dot kernel
 
@@ -84,6 +85,11 @@ notebooks: setup
 # Regenerate exercises/ from solutions/ (the single source).
 exercises: $(STAMP)
 	$(VPY) -m course_utils.exercises build
+
+# Grade a folder of submitted exercise notebooks (README, "Teaching a class"); more options through
+# GRADE_ARGS, e.g. make grade SUBMISSIONS=in OUT=out GRADE_ARGS="--exercise ex01_sequential --workers 2".
+grade: setup
+	$(VPY) -m course_utils.grade $(SUBMISSIONS) --out $(OUT) $(GRADE_ARGS)
 
 benchmarks: setup
 	$(VPY) benchmarks/graph_render.py

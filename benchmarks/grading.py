@@ -1,0 +1,130 @@
+"""How fast does the classroom grader go? N copies of a solution, 1 and 2 workers, against a floor.
+
+The floor is measured in the same run: a fresh kernel executing the solution notebook
+alone, top to bottom (kernel start + TensorFlow import + the notebook's own cells),
+timed like benchmarks/notebooks.py does, median of a few runs. Then the command
+itself (``python -m course_utils.grade``, a fresh process each time) grades N copies
+with one worker and with two; each copy is made distinct (its own
+``metadata.course.student``) so none is deduplicated or taken from the cache. The wall
+time of a grading run is everything the command does: start-up, discovery, restoring,
+kernels, exporting, Keras import and references in the grading process, judging and
+writing the gradebook.
+
+Printed: seconds per submission (wall / N), the floor, their ratio (target ≤ 1.2 with
+one worker), throughput, and the speed-up of two workers over one (target ≥ 1.8).
+On a shared machine other people's load moves wall times by tens of percent within
+minutes, so the floor is measured before and after the grading runs, and CPU seconds
+(this process and every process it started, kernels included) are printed beside the
+wall times: they hardly depend on the load. The load average is printed too.
+
+Run:  .venv/bin/python benchmarks/grading.py [--copies 4] [--floor-runs 2] [--kernel-threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of every finished process it started (kernels, pool workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def floor_run(path: Path, folder: Path) -> tuple[float, float]:
+    """Kernel start + TF import + executing the notebook alone: (wall, CPU) seconds."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    cpu, start = cpu_seconds(), time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start, cpu_seconds() - cpu
+
+
+def make_copies(path: Path, folder: Path, copies: int) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    for number in range(copies):
+        notebook.metadata["course"] = {"student": f"student{number:03d}"}
+        nbformat.write(notebook, folder / f"student{number:03d}_{path.name}")
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--notebook", type=Path, default=ROOT / "solutions" / "ex01_sequential.ipynb")
+    parser.add_argument("--copies", type=int, default=4, help="submissions per grading run (default 4)")
+    parser.add_argument("--floor-runs", type=int, default=2, help="runs of the notebook alone before grading (one more after); the median is the floor")
+    parser.add_argument("--kernel-threads", type=int, default=None, help="TensorFlow threads per grading kernel")
+    args = parser.parse_args(argv)
+    exercise = args.notebook.stem
+    print(f"grading benchmark: {args.copies} copies of {args.notebook.relative_to(ROOT)}; {load()}")
+    scratch = Path(tempfile.mkdtemp(prefix="grading-bench-"))
+    try:
+        floors = [floor_run(args.notebook, scratch) for _ in range(max(1, args.floor_runs))]
+        submissions = scratch / "submissions"
+        submissions.mkdir()
+        make_copies(args.notebook, submissions, args.copies)
+        extra = ["--kernel-threads", str(args.kernel_threads)] if args.kernel_threads else []
+        runs = []
+        for workers in (1, 2):
+            out = scratch / f"out-{workers}"
+            command = [sys.executable, "-m", "course_utils.grade", str(submissions), "--out", str(out)]
+            command += ["--exercise", exercise, "--workers", str(workers), "--force", "--quiet", *extra]
+            cpu, start = cpu_seconds(), time.perf_counter()
+            subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            wall, used = time.perf_counter() - start, cpu_seconds() - cpu
+            with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
+                rows = list(csv.DictReader(stream))
+            runs.append((workers, wall, used, rows))
+            print(f"  graded with {workers} worker(s); {load()}", flush=True)
+        floors.append(floor_run(args.notebook, scratch))
+        floor = statistics.median(wall for wall, _ in floors)
+        floor_cpu = statistics.median(cpu for _, cpu in floors)
+        print(
+            f"floor (fresh kernel + TF import + the notebook alone): {floor:.1f} s wall, {floor_cpu:.1f} s CPU "
+            f"(median of {len(floors)} runs, before and after: {', '.join(f'{w:.1f}' for w, _ in floors)} s)\n"
+        )
+        header = (
+            f"{'workers':>7} {'wall (s)':>9} {'s/sub':>6} {'÷ floor':>8} {'CPU s/sub':>10} {'÷ floor CPU':>12} "
+            f"{'subs/min':>9} {'speed-up':>9}  scores"
+        )
+        print(header)
+        print("-" * len(header))
+        base = None
+        for workers, wall, cpu, rows in runs:
+            per, per_cpu = wall / args.copies, cpu / args.copies
+            throughput = args.copies / wall * 60
+            base = base or throughput
+            scores = sorted({f"{row['total']}/{row['max']} {row['status']}" for row in rows})
+            print(
+                f"{workers:>7} {wall:>9.1f} {per:>6.1f} {per / floor:>7.2f}x {per_cpu:>10.1f} {per_cpu / floor_cpu:>11.2f}x "
+                f"{throughput:>9.2f} {throughput / base:>8.2f}x  {', '.join(scores)}"
+            )
+        print("-" * len(header))
+        print("targets: 1 worker ≤ 1.20x the floor per submission; 2 workers ≥ 1.80x the throughput of 1")
+        print(load())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,408 @@
+"""Classroom grading: a hostile corpus graded in one run, the Dask path, and the pieces on their own.
+
+The corpus is generated here from solutions/ and exercises/ (ex01_sequential) into
+tmp_path; nothing big is committed. Limits are small so the file stays quick.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_utils.checks import CORRECT, ERROR, exercise
+from course_utils.grade.cli import main
+from course_utils.grade.discover import Submission, Unreadable, discover, identify, read_notebook, student_of
+from course_utils.grade.export import cell_source, decode_value, read_record
+from course_utils.grade.restore import restore
+from course_utils.grade.score import UnsafeModel, judge_record, rebuild_model
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "ex01_sequential"
+SOLUTION = ROOT / "solutions" / f"{NAME}.ipynb"
+HANDOUT = ROOT / "exercises" / f"{NAME}.ipynb"
+LIMITS = ["--cell-timeout", "20", "--notebook-timeout", "120", "--memory-mb", "1536"]
+
+MONKEYPATCH = """\
+import course_utils.checks as checks
+import course_utils.checks.problems as problems
+from course_utils.checks.outcomes import Outcome, CORRECT
+
+def always_right(self, *args, **kwargs):
+    return Outcome(self.question, CORRECT, "Correct")
+
+problems.Problem.check = always_right
+problems.Problem.produce = always_right
+problems.Problem.judge = always_right
+problems.compare_models = lambda *args, **kwargs: None
+problems._compare_values = lambda *args, **kwargs: None
+checks.compare_models = lambda *args, **kwargs: None
+for q in (q1, q2, q3, q4):
+    q.check = lambda *a, **k: print("✔ correct")
+"""
+
+
+def _cells_by_role(notebook, role, question=None):
+    return [
+        i
+        for i, c in enumerate(notebook.cells)
+        if c.metadata.get("course", {}).get("role") == role and (question is None or c.metadata["course"].get("question") == question)
+    ]
+
+
+def _write(notebook, path: Path) -> Path:
+    nbformat.write(notebook, path)
+    return path
+
+
+def _with_cell(notebook, source, after):
+    notebook = copy.deepcopy(notebook)
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = f"learner-{abs(hash(source)) % 10**8}"
+    notebook.cells.insert(after + 1, cell)
+    return notebook
+
+
+def make_corpus(folder: Path) -> dict[str, str]:
+    """Write the hostile corpus into ``folder``; returns student -> the status we expect."""
+    folder.mkdir(parents=True, exist_ok=True)
+    solution = nbformat.read(SOLUTION, as_version=4)
+    handout = nbformat.read(HANDOUT, as_version=4)
+    setup = _cells_by_role(handout, "setup")[0]
+    expected = {}
+
+    _write(solution, folder / "solution_ex01_sequential.ipynb")
+    expected["solution"] = "ok"
+    _write(handout, folder / "untouched.ipynb")
+    expected["untouched"] = "ok"
+
+    # An infinite loop in the answer cell of q2: interrupted; q1, q3, q4 still graded.
+    looping = copy.deepcopy(solution)
+    looping.cells[_cells_by_role(looping, "answer", "q2")[0]].source = "while True:\n    pass"
+    _write(looping, folder / "looping.ipynb")
+    expected["looping"] = "timeout"
+
+    _write(_with_cell(solution, "import os\nos._exit(0)", _cells_by_role(solution, "check", "q1")[0]), folder / "exits.ipynb")
+    expected["exits"] = "kernel died"
+
+    bomb = "blocks = []\nwhile True:\n    blocks.append(b'x' * (64 * 1024 * 1024))"
+    _write(_with_cell(solution, bomb, setup), folder / "bomb.ipynb")
+    expected["bomb"] = "memory limit"
+
+    (folder / "garbled.ipynb").write_text('{"cells": [', encoding="utf-8")
+    expected["garbled"] = "unreadable"
+
+    deleted = copy.deepcopy(solution)
+    del deleted.cells[_cells_by_role(deleted, "check", "q1")[0]]
+    _write(deleted, folder / "deleted_check.ipynb")
+    expected["deleted_check"] = "ok"
+
+    rewritten = copy.deepcopy(handout)
+    for index in _cells_by_role(rewritten, "check"):
+        question = rewritten.cells[index].metadata["course"]["question"]
+        rewritten.cells[index].source = f'print("✔ {question} · correct — Correct")'
+    _write(rewritten, folder / "prints_correct.ipynb")
+    expected["prints_correct"] = "ok"
+
+    _write(_with_cell(handout, MONKEYPATCH, setup), folder / "monkeypatch.ipynb")
+    expected["monkeypatch"] = "ok"
+
+    huge = "import sys\nfor _ in range(40):\n    sys.stdout.write('spam ' * 200_000 + '\\n')\nprint('x' * 20_000_000)"
+    _write(_with_cell(handout, huge, setup), folder / "huge_output.ipynb")
+    expected["huge_output"] = "ok"
+
+    other = copy.deepcopy(handout)
+    for index, cell in enumerate(other.cells):
+        cell.id = f"other-{index}"
+    other.cells[_cells_by_role(other, "setup")[0]].source = other.cells[setup].source.replace(NAME, "ex02_functional_basics")
+    other.metadata["course"] = {"exercise": "ex02_functional_basics"}
+    _write(other, folder / "wrong_exercise.ipynb")
+    expected["wrong_exercise"] = "wrong exercise"
+    return expected
+
+
+def _hashes(folder: Path) -> dict[str, tuple[str, int]]:
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def _gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    by_student = {row["student"]: row for row in rows}
+    assert len(by_student) == len(rows), "one row per submission"
+    return by_student
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("out")
+    expected = make_corpus(folder)
+    before = _hashes(folder)
+    status = main([str(folder), "--out", str(out), "--exercise", NAME, "--workers", "2", "--quiet", *LIMITS])
+    return {"folder": folder, "out": out, "expected": expected, "before": before, "status": status}
+
+
+def test_every_fixture_gives_one_row_with_its_status(graded):
+    assert graded["status"] == 0, "student failures never make the grader fail"
+    rows = _gradebook(graded["out"])
+    assert set(rows) == set(graded["expected"])
+    for student, status in graded["expected"].items():
+        assert rows[student]["status"] == status, (student, rows[student])
+    header = next(csv.reader(open(graded["out"] / "gradebook.csv", encoding="utf-8")))
+    assert header == ["student", "file", "sha256", "q1", "q2", "q3", "q4", "total", "max", "status", "runtime"]
+
+
+def test_points_are_earned_only_by_right_answers(graded):
+    rows = _gradebook(graded["out"])
+    totals = {student: float(row["total"]) for student, row in rows.items()}
+    assert totals["solution"] == 4 and totals["deleted_check"] == 4
+    assert rows["looping"]["q2"] == "0" and totals["looping"] == 3  # the loop stopped; later questions graded
+    for student in ("untouched", "exits", "bomb", "garbled", "prints_correct", "monkeypatch", "huge_output", "wrong_exercise"):
+        assert totals[student] == 0, (student, rows[student])
+    assert all(row["max"] == "4" for row in rows.values())
+
+
+def test_submission_files_are_never_modified(graded):
+    assert _hashes(graded["folder"]) == graded["before"]
+
+
+def test_feedback_uses_the_notebook_messages_and_names_repairs(graded):
+    feedback = graded["out"] / "feedback"
+    untouched = (feedback / "untouched.md").read_text(encoding="utf-8")
+    assert "build_model() does not return a model yet" in untouched and "not attempted" in untouched
+    deleted = (feedback / "deleted_check.md").read_text(encoding="utf-8")
+    assert "check cell of q1" in deleted and "missing and was put back" in deleted
+    rewritten = (feedback / "prints_correct.md").read_text(encoding="utf-8")
+    assert "the handout's version was used" in rewritten and "✔ **correct**" not in rewritten
+    exits = (feedback / "exits.md").read_text(encoding="utf-8")
+    assert "kernel stopped" in exits and exits.count("your code raised") == 4
+    bomb = (feedback / "bomb.md").read_text(encoding="utf-8")
+    assert "more memory than the grader allows" in bomb
+    looping = (feedback / "looping.md").read_text(encoding="utf-8")
+    assert "ran longer than the time allowed" in looping
+    assert "ex02_functional_basics" in (feedback / "wrong_exercise.md").read_text(encoding="utf-8")
+    assert "invalid JSON" in (feedback / "garbled.md").read_text(encoding="utf-8")
+    solution = (feedback / "solution.md").read_text(encoding="utf-8")
+    assert solution.count("✔ **correct**") == 4
+    for page in feedback.glob("*.md"):  # the checks never state the expected values
+        text = page.read_text(encoding="utf-8")
+        assert "(5, 3)" not in text and "0.01 " not in text and "467" not in text
+
+
+def test_log_records_every_submission_and_repair(graded):
+    events = [json.loads(line) for line in (graded["out"] / "grading_log.jsonl").read_text().splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "run started" and kinds[-1] == "run finished"
+    graded_files = {e["file"] for e in events if e["event"] in ("graded", "unreadable", "wrong exercise")}
+    assert len(graded_files) == len(graded["expected"])
+    repairs = [e for e in events if e["event"] == "repair"]
+    assert {e["student"] for e in repairs} >= {"deleted_check", "prints_correct"}
+
+
+def test_unchanged_submissions_are_not_run_again(graded):
+    out = graded["out"]
+    before = (out / "gradebook.csv").read_text()
+    assert main([str(graded["folder"]), "--out", str(out), "--exercise", NAME, "--quiet", *LIMITS]) == 0
+    events = [json.loads(line) for line in (out / "grading_log.jsonl").read_text().splitlines()]
+    last_run = events[max(i for i, e in enumerate(events) if e["event"] == "run started") :]
+    assert not [e for e in last_run if e["event"] == "graded"]
+    assert len([e for e in last_run if e["event"] == "cached"]) == 9
+    assert (out / "gradebook.csv").read_text() == before
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_dask_cluster_runs_the_same_jobs(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SOLUTION, folder / "dana.ipynb")
+    (folder / "eve.ipynb").write_text("not json", encoding="utf-8")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        status = main([str(folder), "--out", str(tmp_path / "out"), "--exercise", NAME, "--dask-scheduler", cluster.scheduler_address, "--quiet", *LIMITS])
+    assert status == 0
+    rows = _gradebook(tmp_path / "out")
+    assert rows["dana"]["total"] == "4" and rows["dana"]["status"] == "ok"
+    assert rows["eve"]["status"] == "unreadable"
+    log = (tmp_path / "out" / "grading_log.jsonl").read_text()
+    assert '"dask connected"' in log
+
+
+# ------------------------------------------------------------- the pieces
+@pytest.fixture(scope="module")
+def ex01():
+    return exercise(NAME)
+
+
+def _export_in_process(problem, answer, tmp_path):
+    """Run the export cell's code here, on a fake learner namespace, and read the record back."""
+    directory = Path(tempfile.mkdtemp(prefix=f"export-{problem.question}-", dir=tmp_path))
+    namespace = {} if answer is Ellipsis else {problem.name: answer}
+    exec(cell_source(problem.spec, nonce="n0nce", directory=directory), namespace)
+    return read_record(directory, "n0nce", problem.question)
+
+
+def _wrong_cases():
+    from wrong_answers.ex01_sequential import WRONG
+
+    for question, cases in WRONG.items():
+        for label, answer, _ in cases:
+            yield pytest.param(question, answer, id=f"{question}-{label}")
+
+
+@pytest.mark.parametrize("question, answer", list(_wrong_cases()))
+def test_grader_reaches_the_same_verdict_and_message_as_check(question, answer, ex01, tmp_path):
+    problem = getattr(ex01, question)
+    in_notebook = problem.check(**{problem.name: answer})
+    graded, _ = judge_record(problem, _export_in_process(problem, answer, tmp_path))
+    assert (graded.status, graded.message) == (in_notebook.status, in_notebook.message)
+
+
+ALL_EXERCISES = sorted(p.stem for p in (ROOT / "solutions").glob("ex*.ipynb"))
+
+
+@pytest.mark.skipif(not os.environ.get("GRADE_ALL_EXERCISES"), reason="slow (about 90 s of CPU): GRADE_ALL_EXERCISES=1 runs it")
+@pytest.mark.parametrize("name", ALL_EXERCISES)
+def test_every_exercise_round_trips_through_the_grader(name, tmp_path):
+    """Every wrong answer, the reference and a blank of every exercise: the grader's verdict is check()'s."""
+    import importlib
+
+    problems = exercise(name)
+    wrong = importlib.import_module(f"wrong_answers.{name}").WRONG
+    for problem in problems.questions:
+        reference = problems.reference_namespace(problem.question)[problem.name]
+        for answer in [reference, Ellipsis, *[case[1] for case in wrong.get(problem.question, [])]]:
+            in_notebook = problem.check(**{problem.name: answer})
+            graded, _ = judge_record(problem, _export_in_process(problem, answer, tmp_path))
+            assert (graded.status, graded.message) == (in_notebook.status, in_notebook.message), (problem.question, answer)
+
+
+def test_reference_answers_and_blanks_are_judged_as_in_the_notebook(ex01, tmp_path):
+    for problem in ex01.questions:
+        reference = ex01.reference_namespace(problem.question)[problem.name]
+        for answer in (reference, Ellipsis, None):
+            in_notebook = problem.check(**{problem.name: answer})
+            graded, _ = judge_record(problem, _export_in_process(problem, answer, tmp_path))
+            assert (graded.status, graded.message) == (in_notebook.status, in_notebook.message)
+    assert judge_record(ex01.q3, _export_in_process(ex01.q3, [5, 3], tmp_path))[0].status == CORRECT
+
+
+def test_export_ignores_a_patched_problem_class(ex01, tmp_path, monkeypatch):
+    import course_utils.checks.problems as problems
+    from course_utils.checks.outcomes import Outcome
+
+    monkeypatch.setattr(problems.Problem, "produce", lambda self, answer: Outcome(self.question, CORRECT, "Correct"))
+    record = _export_in_process(ex01.q1, Ellipsis, tmp_path)
+    assert record.kind == "missing"
+
+
+def test_forged_records_never_pass(ex01, tmp_path):
+    directory = tmp_path / "forged"
+    directory.mkdir()
+    (directory / "abc-q1.json").write_text(json.dumps({"question": "q1", "nonce": "abc", "kind": "correct"}))
+    assert read_record(directory, "abc", "q1").kind == "failed"
+    (directory / "abc-q2.json").write_text(json.dumps({"question": "q2", "nonce": "other", "kind": "value", "value": 467}))
+    assert read_record(directory, "abc", "q2").kind == "failed"
+    os.symlink(directory / "abc-q2.json", directory / "abc-q3.json")
+    assert read_record(directory, "abc", "q3").kind == "failed"
+    assert judge_record(ex01.q1, read_record(directory, "abc", "q1"))[0].status == ERROR
+
+
+def test_models_are_rebuilt_in_safe_mode_and_lambdas_refused():
+    import keras
+
+    inputs = keras.Input((4,))
+    outputs = keras.layers.Lambda(lambda x: x * 2)(keras.layers.Dense(3)(inputs))
+    with pytest.raises(UnsafeModel, match="Lambda"):
+        rebuild_model(keras.Model(inputs, outputs).to_json())
+    config = json.loads(keras.Model(inputs, keras.layers.Dense(2)(inputs)).to_json())
+    config["config"]["layers"][1]["module"] = "os"
+    with pytest.raises(UnsafeModel, match="not one of Keras' own layers"):
+        rebuild_model(json.dumps(config))
+
+
+def test_values_round_trip_with_their_types():
+    assert decode_value({"__tuple__": [None, {"__tuple__": [1, 2]}]}) == (None, (1, 2))
+    assert decode_value({"__dict__": [["a", 1.5]]}) == {"a": 1.5}
+    with pytest.raises(ValueError):
+        decode_value({"__ndarray__": [1], "dtype": "object"})
+
+
+def test_restore_puts_back_changed_missing_and_renamed_given_cells():
+    handout = nbformat.read(HANDOUT, as_version=4)
+    broken = copy.deepcopy(handout)
+    checks = _cells_by_role(broken, "check")
+    broken.cells[checks[0]].source = "print('Correct')"
+    broken.cells[checks[1]].id = "renamed"
+    broken.cells[_cells_by_role(broken, "context")[0]].cell_type = "markdown"
+    del broken.cells[checks[2]]
+    broken.cells.append(copy.deepcopy(handout.cells[checks[0]]))  # a duplicated check cell
+    fixed = restore(broken, handout)
+    given = [c for c in fixed.notebook.cells if c.metadata.get("course", {}).get("role") in ("setup", "context", "check")]
+    expected = [c for c in handout.cells if c.metadata.get("course", {}).get("role") in ("setup", "context", "check")]
+    assert [(c.id, c.source) for c in given] == [(c.id, c.source) for c in expected]
+    assert any(c.source == "print('Correct')" for c in fixed.notebook.cells), "the learner's text is kept as their own cell"
+    assert len(fixed.repairs) == 5
+    assert all(not c.get("outputs") for c in fixed.notebook.cells if c.cell_type == "code")
+
+
+def test_discovery_names_students_reads_zips_and_rejects_garbage(tmp_path):
+    (tmp_path / "alice_ex01_sequential.ipynb").write_bytes(SOLUTION.read_bytes())
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "ex01_sequential.ipynb").write_bytes(HANDOUT.read_bytes())
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "x.ipynb").write_text("{}")
+    with zipfile.ZipFile(tmp_path / "carol.zip", "w") as bundle:
+        bundle.writestr("ex01_sequential.ipynb", HANDOUT.read_bytes())
+        bundle.writestr("__MACOSX/._ex01_sequential.ipynb", b"junk")
+    found = discover(tmp_path)
+    assert [s.file for s in found] == ["alice_ex01_sequential.ipynb", "bob/ex01_sequential.ipynb", "carol.zip!ex01_sequential.ipynb"]
+    assert [student_of(s, read_notebook(s.data)) for s in found] == ["alice", "bob", "carol"]
+    late = Submission("ex01_sequential_bob (1).ipynb", b"", "ex01_sequential_bob (1).ipynb")
+    assert student_of(late, None, exercises=[NAME]) == "bob"
+    tagged = read_notebook(HANDOUT.read_bytes())
+    tagged.metadata["course"] = {"student": "dora@example.org"}
+    assert student_of(found[0], tagged) == "dora@example.org"
+    handouts = {NAME: nbformat.read(HANDOUT, as_version=4)}
+    assert identify(read_notebook(found[1].data), handouts).name == NAME
+    for garbage, reason in [(b"\xff\xfe", "UTF-8"), (b"[]", "not a Jupyter notebook"), (b'{"cells": 3}', "not a Jupyter notebook")]:
+        with pytest.raises(Unreadable, match=reason):
+            read_notebook(garbage)
+
+
+def test_help_and_usage_errors(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    text = capsys.readouterr().out
+    assert "--dask-scheduler" in text and "--workers" in text and "--cell-timeout" in text
+    assert (ROOT / "course_utils" / "grade" / "__main__.py").is_file()
+    assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "out")]) == 2
+    assert main([str(tmp_path), "--out", str(tmp_path / "out"), "--exercise", "ex99_nothing"]) == 2
+
+
+def test_jobs_and_exported_records_survive_pickling(ex01, tmp_path):
+    """What travels to a pool or Dask worker and back is plain, picklable data."""
+    import pickle
+
+    from course_utils.grade.execute import Limits
+    from course_utils.grade.job import Job, fingerprint
+
+    restored = restore(nbformat.read(SOLUTION, as_version=4), nbformat.read(HANDOUT, as_version=4))
+    specs = [dict(c.metadata["course"]) for c in restored.notebook.cells if c.metadata.get("course", {}).get("role") == "answer"]
+    job = Job("a", "a.ipynb", "0" * 64, NAME, nbformat.writes(restored.notebook), specs, Limits(), fingerprint(NAME))
+    assert pickle.loads(pickle.dumps(job)) == job
+    reference = ex01.reference_namespace("q1")["build_model"]
+    record = _export_in_process(ex01.q1, reference, tmp_path)
+    assert record.kind == "model" and record.weights
+    again = pickle.loads(pickle.dumps(record))
+    assert judge_record(ex01.q1, again)[0].status == CORRECT
