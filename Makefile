@@ -18,7 +18,7 @@ START_PAGE  := notebooks/00_welcome.ipynb
 SUBMISSIONS ?= submissions
 OUT         ?= gradebook
 
-.PHONY: lab test setup dot kernel unit notebooks exercises benchmarks grade clean help
+.PHONY: lab test setup dot kernel browser unit notebooks exercises benchmarks grade clean help
 
 help:
 	@echo "make lab    set everything up, then open the course in JupyterLab"
@@ -73,8 +73,22 @@ lab: setup
 	  $$( [ "$$(id -u)" = "0" ] && echo --allow-root ) \
 	  --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/$(START_PAGE)
 
-test: setup
+test: setup browser
 	$(VPY) -m pytest -n 2 --dist loadfile
+
+# Chromium, for the browser tests only (tests/test_browser.py drives it with Playwright; learners
+# do not need it, so it is not in apt.txt). Installed with apt when we are root; otherwise we say how.
+export CHROMIUM_PATH ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM_PATH)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Chromium for the browser tests ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "The browser tests need Chromium ($(CHROMIUM_PATH) is missing); they will fail until you run:"; \
+	  echo "  apt:   sudo apt-get install chromium"; \
+	  echo "  or:    make test CHROMIUM_PATH=/path/to/chromium-or-chrome"; \
+	fi
 
 unit: setup
 	$(VPY) -m pytest tests
@@ -93,6 +107,7 @@ grade: setup
 
 benchmarks: setup
 	$(VPY) benchmarks/graph_render.py
+	$(VPY) benchmarks/widget_latency.py
 
 clean:
 	rm -rf $(VENV)

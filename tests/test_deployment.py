@@ -1,0 +1,190 @@
+"""Classroom deployment: the files repo2docker reads (Binder, JupyterHub) are present, consistent and sufficient.
+
+repo2docker builds the course image from the repository root: ``runtime.txt`` picks the
+Python version, ``apt.txt`` the Debian/Ubuntu packages, ``requirements.txt`` is installed with
+pip, and an executable ``postBuild`` would run last (the course needs none). A ``Dockerfile``,
+an ``environment.yml`` or a ``binder/`` folder would silently take over, so none may exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata as metadata
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_FOLDERS = ("notebooks", "exercises", "solutions")
+BINDER_URL = re.compile(
+    r"https://mybinder\.org/v2/gh/(?P<repo>[\w.-]+/[\w.-]+)/HEAD\?urlpath=lab/tree/(?P<path>[\w./-]+\.ipynb)"
+)
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_lines() -> list[str]:
+    lines = [line.split("#", 1)[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    return [line for line in lines if line]
+
+
+def pinned() -> dict[str, str]:
+    pins = {}
+    for line in requirement_lines():
+        if line == "-e .":
+            continue
+        name, _, version = line.partition("==")
+        pins[canonical(re.sub(r"\[.*\]", "", name))] = version
+    return pins
+
+
+def project_name() -> str:
+    return canonical(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["name"])
+
+
+# ------------------------------------------------------------------ imports
+def imports_in(source: str) -> set[str]:
+    """Top-level module names imported anywhere in ``source`` (also inside functions and try blocks)."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def course_imports() -> dict[str, set[str]]:
+    """{top-level module: files that import it} over course_utils and every course notebook."""
+    found: dict[str, set[str]] = {}
+    sources = [(path, path.read_text()) for path in (ROOT / "course_utils").rglob("*.py")]
+    to_python = TransformerManager()  # notebook cells may hold IPython syntax (%magics, !commands)
+    for folder in NOTEBOOK_FOLDERS:
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            notebook = nbformat.read(path, as_version=4)
+            cells = [to_python.transform_cell(c.source) for c in notebook.cells if c.cell_type == "code"]
+            sources.append((path, "\n".join(cells)))
+    for path, source in sources:
+        for name in imports_in(source):
+            found.setdefault(name, set()).add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def test_the_import_scan_sees_the_course():
+    found = course_imports()
+    for needed in ("keras", "ipywidgets", "graphviz", "numpy", "course_utils", "matplotlib"):
+        assert needed in found, f"the scan missed {needed}: {sorted(found)}"
+    assert imports_in("import a.b as c\nfrom d.e import f\nfrom . import g\ndef h():\n    import i") == {"a", "d", "i"}
+
+
+def test_every_import_is_satisfied_by_requirements_txt():
+    """Each third-party module the course imports comes from a distribution pinned in requirements.txt."""
+    distributions = metadata.packages_distributions()
+    allowed = set(pinned()) | {project_name()}
+    problems = []
+    for name, files in sorted(course_imports().items()):
+        if name in sys.stdlib_module_names or name == "__future__":
+            continue
+        providers = {canonical(d) for d in distributions.get(name, [])}
+        if not providers:
+            problems.append(f"{name}: not installed at all (imported by {sorted(files)})")
+        elif not providers & allowed:
+            problems.append(f"{name}: from {sorted(providers)}, which requirements.txt does not pin (imported by {sorted(files)})")
+    assert not problems, "requirements.txt is not sufficient for repo2docker:\n" + "\n".join(problems)
+
+
+# ------------------------------------------------------------------ requirements.txt
+def test_requirements_are_exact_pins_ending_with_the_course_package():
+    lines = requirement_lines()
+    assert lines[-1] == "-e .", "the last requirement installs the course package itself: -e ."
+    for line in lines[:-1]:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[\w,-]+\])?==[0-9][0-9A-Za-z.+!]*", line), f"not an exact pin: {line}"
+    names = [canonical(line.split("==")[0]) for line in lines[:-1]]
+    assert len(names) == len(set(names)), "a distribution is pinned twice"
+
+
+def test_pins_are_what_the_course_was_run_with():
+    """The stored notebooks were executed in this environment: its versions are the pinned ones."""
+    mismatches = []
+    for name, version in pinned().items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            mismatches.append(f"{name}=={version} is not installed (run make test)")
+            continue
+        if installed != version:
+            mismatches.append(f"{name}: pinned {version}, installed {installed}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_pinned_environment_has_no_broken_dependencies():
+    result = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_course_package_installs_from_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert (ROOT / "pyproject.toml").exists() and project["build-system"]["requires"]
+    packages = project["tool"]["setuptools"]["packages"]
+    assert "course_utils" in packages
+    dependencies = {canonical(re.split(r"[<>=!~ \[;]", d)[0]) for d in project["project"]["dependencies"]}
+    missing = dependencies - set(pinned())
+    assert not missing, f"pyproject.toml depends on {sorted(missing)}, which requirements.txt does not pin"
+
+
+# ------------------------------------------------------------------ the other repo2docker files
+def test_apt_txt_names_graphviz_and_only_real_package_names():
+    packages = [line.strip() for line in (ROOT / "apt.txt").read_text().splitlines() if line.strip() and not line.startswith("#")]
+    assert "graphviz" in packages, "apt.txt must install Graphviz's dot: the course draws every model with it"
+    for package in packages:
+        assert re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", package), f"not an apt package name: {package!r}"
+    assert "chromium" not in packages, "Chromium is only for the browser tests; learners do not need it"
+
+
+def test_runtime_python_is_3_11_everywhere():
+    runtime = ROOT / "runtime.txt"
+    assert runtime.exists(), "runtime.txt pins repo2docker's Python (its default may differ from 3.11)"
+    assert runtime.read_text().strip() == "python-3.11"
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"] == ">=3.11,<3.12"
+    assert sys.version_info[:2] == (3, 11), "the pins were made with Python 3.11"
+
+
+def test_nothing_overrides_the_root_configuration():
+    """repo2docker reads binder/ or .binder/ instead of the root, and a Dockerfile or environment.yml
+    would replace requirements.txt; postBuild, if ever added, must be executable."""
+    for name in ("binder", ".binder", "Dockerfile", "environment.yml", "Pipfile", "Project.toml", "install.R"):
+        assert not (ROOT / name).exists(), f"{name} would change what repo2docker builds"
+    post_build = ROOT / "postBuild"
+    if post_build.exists():
+        assert post_build.stat().st_mode & 0o111, "postBuild must be executable"
+
+
+def test_every_notebook_asks_for_the_kernel_repo2docker_provides():
+    for folder in NOTEBOOK_FOLDERS:
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            kernel = nbformat.read(path, as_version=4).metadata.get("kernelspec", {}).get("name")
+            assert kernel == "python3", f"{path.name} asks for kernel {kernel!r}"
+
+
+def test_readme_binder_link_opens_the_first_lesson():
+    readme = (ROOT / "README.md").read_text()
+    links = [m for m in BINDER_URL.finditer(readme)]
+    assert links, "README needs a Binder badge/link (mybinder.org/v2/gh/<owner>/<repo>/HEAD?urlpath=lab/tree/...)"
+    for link in links:
+        assert (ROOT / link["path"]).exists(), f"the Binder link opens {link['path']}, which does not exist"
+    assert "https://mybinder.org/badge_logo.svg" in readme
+    assert re.search(r"^## Teaching with JupyterHub", readme, re.M)
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "apt.txt", "runtime.txt"])
+def test_repo2docker_files_are_plain_text_with_a_final_newline(name):
+    text = (ROOT / name).read_bytes()
+    assert text.endswith(b"\n") and b"\r" not in text
