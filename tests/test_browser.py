@@ -190,7 +190,7 @@ class Lab:
         self.port, self.token = _free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
         command = [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+            sys.executable, "-c", _DIE_WITH_PARENT, "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
             "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.course}", "--expose-app-in-browser",
             "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -260,6 +260,30 @@ class Lab:
         return [f"{p.pid} {' '.join(p.cmdline()[:3])}" for p in self.known.values() if _running(p)]
 
 
+# Runs `python -m jupyterlab ARGS`, but on Linux first asks the kernel to send it SIGTERM when the test
+# process dies, even by SIGKILL (a CI time-out): JupyterLab then shuts its kernels down as it exits.
+_DIE_WITH_PARENT = """
+import ctypes, runpy, signal, sys
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+sys.argv[0] = "jupyter-lab"
+runpy.run_module("jupyterlab", run_name="__main__", alter_sys=True)
+"""
+
+
+def _stop_on_sigterm():
+    """A SIGTERM to the test process ends it through the fixtures' finally blocks (server stopped).
+    Returns the previous handler (None when it could not be set)."""
+
+    def raise_exit(signum, frame):
+        raise SystemExit(f"terminated by signal {signum}")
+
+    try:
+        return signal.signal(signal.SIGTERM, raise_exit)
+    except ValueError:  # not the main thread: the PR_SET_PDEATHSIG guard above still holds
+        return None
+
+
 def _running(process: psutil.Process) -> bool:
     try:
         return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
@@ -269,11 +293,14 @@ def _running(process: psutil.Process) -> bool:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
+    previous = _stop_on_sigterm()
     server = Lab(tmp_path_factory.mktemp("lab"))
     try:
         yield server
     finally:
         server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="module")
