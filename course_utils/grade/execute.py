@@ -55,7 +55,10 @@ from course_utils.grade.restore import GIVEN_ROLES
 __all__ = ["Execution", "Limits", "execute"]
 
 _TIMEOUT_NAME = "CellTimeoutError"
-_PASSED_ENV = {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "JUPYTER_PATH"}
+_PASSED_ENV = {
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
+    "LD_LIBRARY_PATH", "JUPYTER_PATH", "MPLCONFIGDIR", "KERAS_HOME",
+}
 
 
 @dataclass(frozen=True)
