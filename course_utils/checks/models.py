@@ -153,6 +153,8 @@ def _positive_axes(layer: Any, value: Any) -> Any:
 
 
 def _freeze(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.6g}")  # 8 ** -0.5 and 1 / math.sqrt(8) are the same setting
     if isinstance(value, dict):
         return tuple(sorted((k, _freeze(v)) for k, v in value.items() if k not in _IGNORED_CONFIG))
     if isinstance(value, (list, tuple)):
@@ -414,7 +416,8 @@ def _settings(learner: Any, reference: Any) -> str | None:
     if _is_model(culprit):
         return f"The model {culprit.name!r} that you use as a layer is built differently inside: check its layers and sizes."
     settings = dict(layer_kind(culprit)[1])
-    keys = ("units", "filters", "kernel_size", "activation", "axis", "axes", "num_heads", "key_dim", "pool_size", "strides", "padding", "normalize", "rate")
+    keys = ("units", "filters", "kernel_size", "activation", "axis", "axes", "num_heads", "key_dim", "pool_size", "strides",
+            "padding", "normalize", "rate", "stddev", "scale", "offset", "epsilon", "target_shape", "input_dim", "output_dim")
     described = ", ".join(f"{k}={settings[k]!r}" for k in keys if k in settings)
     return (
         f"Layer {culprit.name!r} ({type(culprit).__name__}{': ' + described if described else ''}) "

@@ -10,7 +10,9 @@ its metadata::
 * ``kind: "model"`` – ``name`` is a function that returns a Keras model; it is
   compared with the reference model (see :mod:`course_utils.checks.models`);
 * ``kind: "value"`` – ``name`` is a variable (a shape, a number, a word) compared
-  with the reference value.
+  with the reference value; ``choices`` lists the allowed answers.
+
+``"functional_only": true`` on a model question rejects a ``keras.Sequential`` answer.
 
 Other cells have the roles ``setup`` (imports, data, loading the exercise),
 ``context`` (code the learner runs, such as training) and ``check`` (``q1.check()``).
@@ -159,6 +161,10 @@ class Problem:
 
         if not isinstance(model, keras.Model):
             return self._outcome(INCORRECT, f"{self.name}() should return a keras.Model, but it returned a {type(model).__name__}.")
+        if self.spec.get("functional_only") and isinstance(model, keras.Sequential):
+            return self._outcome(
+                INCORRECT, "This question asks for the Functional API: build it with keras.Model(inputs, outputs), not keras.Sequential."
+            )
         reset(0)
         reference = self.exercise.reference_namespace(self.question)[self.name]()
         try:
@@ -179,6 +185,8 @@ class Problem:
         if choices and value not in choices and not (isinstance(value, str) and value.strip().lower() in map(str.lower, map(str, choices))):
             return self._outcome(INCORRECT, f"{self.name} should be one of {', '.join(map(repr, choices))}.")
         reason = _compare_values(self.name, value, expected)
+        if reason and choices:
+            reason = f"{self.name} is not the answer: read each option once more."
         if reason:
             return self._outcome(INCORRECT, reason)
         return self._outcome(CORRECT, f"{self.name} is right.")

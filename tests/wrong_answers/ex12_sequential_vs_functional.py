@@ -19,6 +19,21 @@ def _translation(skip=(), rate=0.3, dropout_after_dense=False, conv_activation="
     return keras.Model(image, layers.Dense(3, activation="softmax")(x))
 
 
+def the_stack_itself():
+    return keras.Sequential(
+        [
+            keras.Input(shape=(16, 16, 1)),
+            layers.Conv2D(8, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(16, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+
+
 def still_chained():
     return keras.Sequential(
         [
@@ -47,6 +62,7 @@ def _branches(order=("1x1", "3x3", "pool"), pool_reads="image", merge=layers.Con
 
 WRONG = {
     "q1": [
+        ("the Sequential stack returned unchanged", the_stack_itself, "not keras.Sequential"),
         ("pooling forgotten", lambda: _translation(skip=("pool",)), "no MaxPooling2D layer"),
         ("dropout forgotten", lambda: _translation(skip=("dropout",)), "no Dropout layer"),
         ("dropout rate changed", lambda: _translation(rate=0.5), "rate=0.5"),
