@@ -132,3 +132,13 @@ def test_same_graph_but_other_computation_is_caught():
         return keras.Model(x, kind()(layers.Dense(2)(x)))
 
     assert "computes something else" in judge(lambda: model(Halving), lambda: model(Doubling))
+
+
+def test_attention_with_the_key_spelled_out_equals_the_default():
+    def block(spell_key):
+        x = keras.Input((5, 8))
+        attention = layers.MultiHeadAttention(num_heads=2, key_dim=4)
+        attended = attention(x, x, x) if spell_key else attention(x, x)
+        return keras.Model(x, layers.Add()([x, attended]))
+
+    assert judge(lambda: block(True), lambda: block(False)) is None

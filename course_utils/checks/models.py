@@ -35,6 +35,7 @@ from course_utils.graph import format_shape
 __all__ = ["compare_models", "layer_kind"]
 
 UNORDERED_MERGES = {"Add", "Multiply", "Average", "Maximum", "Minimum"}
+_ATTENTION = {"MultiHeadAttention", "GroupedQueryAttention"}
 _IGNORED_CONFIG = {"name", "trainable", "dtype", "seed", "build_config", "compile_config", "sparse", "ragged", "batch_shape"}
 _MERGE_WORDS = {
     "Add": "a skip connection or a sum of branches adds tensors with Add",
@@ -85,9 +86,12 @@ def _calls(model: Any) -> dict[tuple[int, int], _Call]:
         key = (id(layer), node_index)
         if key not in calls:
             node = layer._inbound_nodes[node_index]
+            tensors = list(node.arguments.keras_tensors)
+            if type(layer).__name__ in _ATTENTION and len(tensors) == 3 and tensors[2] is tensors[1]:
+                tensors = tensors[:2]  # attention(q, v, v) is attention(q, v): the key defaults to the value
             parents = tuple(
                 (call_of(t._keras_history.operation, t._keras_history.node_index), t._keras_history.tensor_index)
-                for t in node.arguments.keras_tensors
+                for t in tensors
             )
             calls[key] = _Call(layer, node_index, parents)
         return calls[key]
