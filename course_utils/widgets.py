@@ -103,9 +103,7 @@ class ModelExplorer:
     ) -> None:
         if not callable(builder):
             raise TypeError(f"builder must be a function that returns a Keras model, not {type(builder).__name__}.")
-        for name, control in controls.items():
-            if not isinstance(control, widgets.ValueWidget):
-                raise TypeError(f"The control for {name!r} must be an ipywidgets control (IntSlider, Dropdown…).")
+        _check_controls(controls)
         self.builder = builder
         self.controls = dict(controls)
         self.train_setup = train
@@ -177,10 +175,7 @@ class ModelExplorer:
         return self.describe()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
-        if isinstance(bundle, tuple):  # (data, metadata)
-            bundle = bundle[0]
-        return {**bundle, "text/plain": self.describe()}
+        return _widget_bundle(self.widget, self.describe(), include, exclude)
 
     # ------------------------------------------------------------ internals
     def _build(self, params: dict[str, Any]) -> tuple[Any, ExplorerView]:
@@ -281,9 +276,7 @@ class PlotExplorer:
     ) -> None:
         if not callable(draw):
             raise TypeError(f"draw must be a function that draws a figure, not {type(draw).__name__}.")
-        for name, control in controls.items():
-            if not isinstance(control, widgets.ValueWidget):
-                raise TypeError(f"The control for {name!r} must be an ipywidgets control (IntSlider, Dropdown…).")
+        _check_controls(controls)
         self.draw = draw
         self.controls = dict(controls)
         self._describe = describe
@@ -330,16 +323,27 @@ class PlotExplorer:
         return self.describe()
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
-        if isinstance(bundle, tuple):
-            bundle = bundle[0]
-        return {**bundle, "text/plain": self.describe()}
+        return _widget_bundle(self.widget, self.describe(), include, exclude)
 
     def _png(self, values: Mapping[str, Any]) -> bytes:
         import matplotlib.pyplot as plt
 
         figure = self.draw(**values)
         return _figure_png(figure if figure is not None else plt.gcf())
+
+
+def _check_controls(controls: Mapping[str, Any]) -> None:
+    for name, control in controls.items():
+        if not isinstance(control, widgets.ValueWidget):
+            raise TypeError(f"The control for {name!r} must be an ipywidgets control (IntSlider, Dropdown…).")
+
+
+def _widget_bundle(widget: widgets.Widget, text: str, include: Any, exclude: Any) -> dict[str, Any]:
+    """The widget's live view, with our deterministic text as its plain-text form (what nbval compares)."""
+    bundle = widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+    if isinstance(bundle, tuple):  # (data, metadata)
+        bundle = bundle[0]
+    return {**bundle, "text/plain": text}
 
 
 def _inline_svg(graph: ModelGraph) -> str:

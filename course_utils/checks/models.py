@@ -221,6 +221,12 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _reordered(mine: list[Any], theirs: list[Any]) -> bool:
+    """The same tensor shapes, in another order."""
+    shapes, wanted = [_shape(t) for t in mine], [_shape(t) for t in theirs]
+    return shapes != wanted and sorted(map(repr, shapes)) == sorted(map(repr, wanted))
+
+
 def _inputs(learner: Any, reference: Any) -> str | None:
     mine, theirs = _graph_of(learner).inputs, _graph_of(reference).inputs
     if len(mine) != len(theirs):
@@ -228,9 +234,7 @@ def _inputs(learner: Any, reference: Any) -> str | None:
             f"Your model has {_plural(len(mine), 'input')}, but this design needs a different number: "
             "give every kind of data its own keras.Input and pass them all to keras.Model."
         )
-    if [_shape(a) for a in mine] != [_shape(b) for b in theirs] and sorted(map(repr, map(_shape, mine))) == sorted(
-        map(repr, map(_shape, theirs))
-    ):
+    if _reordered(mine, theirs):
         return (
             "Your inputs are all there, but in a different order: list them in keras.Model(inputs=[...]) "
             "in the order the question gives."
@@ -277,9 +281,7 @@ def _outputs(learner: Any, reference: Any) -> str | None:
                 f"Your outputs are {named}; this design returns a dict of outputs keyed by the head names "
                 "the question gives: keras.Model(inputs, {\"name\": head, ...})."
             )
-    elif [_shape(a) for a in mine] != [_shape(b) for b in theirs] and sorted(map(repr, map(_shape, mine))) == sorted(
-        map(repr, map(_shape, theirs))
-    ):
+    elif _reordered(mine, theirs):
         return (
             "Your heads are all there, but in a different order: list them in keras.Model(inputs, outputs=[...]) "
             "in the order the question gives."
