@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import linecache
 import logging
 import sys
@@ -39,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import numpy as np
 
 from course_utils.checks.models import compare_models
@@ -64,13 +64,38 @@ def exercise(name: str, *, folder: str | Path | None = None) -> "Exercise":
             f"The reference for {name!r} was not found at {path}. The checks need the course's solutions/ folder "
             "beside course_utils; ask your instructor if it was left out on purpose."
         )
-    return Exercise(name, nbformat.read(path, as_version=4))
+    return Exercise(name, _read_notebook(path))
+
+
+class _Node(dict):  # type: ignore[type-arg]
+    """A notebook or cell read from JSON, with nbformat's attribute access (``cell.source``)."""
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def _read_notebook(path: Path) -> _Node:
+    """Read a notebook's cells as plain JSON.
+
+    ``nbformat`` would validate it, and importing nbformat imports jsonschema, which
+    builds an IRI grammar at import time: about 2 s of CPU in every learner's kernel
+    (python-jsonschema/jsonschema#1428). The solution notebooks are the course's own.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    cells = []
+    for cell in data.get("cells", []):
+        source = cell.get("source", "")
+        cells.append(_Node(cell, source="".join(source) if isinstance(source, list) else source, metadata=_Node(cell.get("metadata", {}))))
+    return _Node(data, cells=cells)
 
 
 class Exercise:
     """The questions of one exercise notebook, as ``.questions`` and as attributes ``q1``, ``q2``…"""
 
-    def __init__(self, name: str, notebook: nbformat.NotebookNode) -> None:
+    def __init__(self, name: str, notebook: Any) -> None:
         self.name = name
         self.notebook = notebook
         self._reference_namespaces: dict[str, dict[str, Any]] = {}
@@ -102,7 +127,7 @@ class Problem:
     """One question: check it, ask for hints, reveal the solution."""
 
     exercise: Exercise
-    cell: nbformat.NotebookNode
+    cell: Any  # a notebook cell: .source, .metadata
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -235,7 +260,7 @@ def _silenced() -> Iterator[None]:
         tf_logger.setLevel(level)
 
 
-def _role(cell: nbformat.NotebookNode) -> str:
+def _role(cell: Any) -> str:
     return str(cell.get("metadata", {}).get("course", {}).get("role", ""))
 
 

@@ -55,6 +55,10 @@ from course_utils.grade.restore import GIVEN_ROLES
 __all__ = ["Execution", "Limits", "execute"]
 
 _TIMEOUT_NAME = "CellTimeoutError"
+#: Handout cells the grader does not run. A check cell only prints the verdict the
+#: learner sees; the grader judges the exported answers itself, so running the checks
+#: in the kernel (which computes every reference a second time) would change nothing.
+NOT_RUN_ROLES = ("check",)
 _PASSED_ENV = {
     "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
     "LD_LIBRARY_PATH", "JUPYTER_PATH", "MPLCONFIGDIR", "KERAS_HOME",
@@ -293,7 +297,11 @@ async def _run_learner_cells(
     watchdog: _Watchdog,
 ) -> bool:
     """Run the notebook's cells; False if the kernel is gone."""
-    code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and cell.source.strip()]
+    code = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and cell.source.strip() and _role(cell) not in NOT_RUN_ROLES
+    ]
     for position, index in enumerate(code):
         cell = notebook.cells[index]
         remaining = deadline - time.monotonic()
@@ -303,7 +311,7 @@ async def _run_learner_cells(
                 {"event": "skipped", "cells": len(code) - position, "reason": f"the notebook's {limits.notebook_timeout:.0f} s were used up"}
             )
             return True
-        given = cell.get("metadata", {}).get("course", {}).get("role") in GIVEN_ROLES
+        given = _role(cell) in GIVEN_ROLES
         allowed = max(limits.cell_timeout, limits.given_timeout) if given else limits.cell_timeout
         try:
             error = await _run_cell(client, notebook, index, min(allowed, remaining))
@@ -372,6 +380,10 @@ async def _export_all(
         exported[question] = read_record(directory, nonce, question)
         result.records[question] = exported[question]
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _role(cell: Any) -> str | None:
+    return cell.get("metadata", {}).get("course", {}).get("role")
 
 
 def _mark_missing(result: Execution, questions: list[dict[str, Any]], watchdog: _Watchdog, done: dict[str, Any]) -> None:
