@@ -26,12 +26,16 @@ Example:
 from __future__ import annotations
 
 import html
+import math
+import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import graphviz
+
+from course_utils.dot import render_svg
 
 __all__ = [
     "Edge",
@@ -73,7 +77,7 @@ _NORMALISATION_CLASSES = {
     "Normalization",
 }
 
-#: Above this many edges, shapes are drawn as external edge labels (see _draw).
+#: Above this many edges, shapes are drawn as external edge labels and boxes are square (see _draw).
 LARGE_GRAPH_EDGES = 80
 
 INSTALL_DOT = (
@@ -186,7 +190,7 @@ class ModelGraph:
 
     def svg(self) -> str:
         """The picture as SVG text. Needs Graphviz's ``dot``."""
-        return self.digraph.pipe(format="svg", encoding="utf-8")
+        return render_svg(self.digraph.source)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         text = self.describe()
@@ -495,10 +499,15 @@ def _is_merge_layer(op: Any) -> bool:
 
 
 def _count_params(op: Any) -> int:
-    try:
-        return int(op.count_params())
-    except (ValueError, AttributeError):  # unbuilt layers and plain operations have none
+    """What ``op.count_params()`` says, without building a ``tf.TensorShape`` per weight (5x faster)."""
+    if not getattr(op, "built", False):  # unbuilt layers and plain operations (``x + 3``) have none
         return 0
+    return sum(math.prod(_variable_shape(weight)) for weight in op.weights)
+
+
+def _variable_shape(variable: Any) -> tuple[int, ...]:
+    shape = getattr(variable, "_shape", None)  # a Keras variable's plain tuple; TF's .shape wraps it
+    return shape if isinstance(shape, tuple) else tuple(variable.shape)
 
 
 def _shape_tuple(shape: Any) -> tuple[int | None, ...]:
@@ -511,58 +520,69 @@ def format_shape(shape: tuple[int | None, ...]) -> str:
 
 
 # ------------------------------------------------------------------- drawing
+# The DOT text is written here directly: building it through the graphviz package's
+# node()/edge() calls (which quote every attribute) took longer than walking the model.
+_PLAIN_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|-?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)")
+_DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _quote(text: str) -> str:
+    """A DOT identifier or attribute value: bare when DOT allows it, otherwise in quotes."""
+    if _PLAIN_ID.fullmatch(text) and text.lower() not in _DOT_KEYWORDS:
+        return text
+    return f'"{_escaped(text)}"'
+
+
 def _draw(graph: ModelGraph) -> graphviz.Digraph:
-    dot = graphviz.Digraph(
-        name=graph.name,
-        graph_attr={"rankdir": graph.rankdir, "nodesep": "0.25", "ranksep": "0.35", "fontname": "Helvetica"},
-        node_attr={"shape": "box", "style": "rounded,filled", "fontname": "Helvetica", "fontsize": "11", "height": "0.3"},
-        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555", "arrowsize": "0.6"},
-    )
+    """The Digraph of ``graph``: one box per layer coloured by role, one arrow per tensor, a legend."""
+    # Big graphs (keras.applications) are drawn for speed: square boxes (rounded corners
+    # are Bezier curves, about a tenth of dot's time there) and shapes as external labels.
+    large = len(graph.edges) > LARGE_GRAPH_EDGES
+    style = "filled" if large else '"rounded,filled"'
+    lines = [
+        f"\tgraph [fontname=Helvetica nodesep=0.25 rankdir={graph.rankdir} ranksep=0.35]\n",
+        f"\tnode [fontname=Helvetica fontsize=11 height=0.3 shape=box style={style}]\n",
+        '\tedge [arrowsize=0.6 color="#555555" fontname=Helvetica fontsize=9]\n',
+    ]
     outputs = {n for n, _ in graph.outputs}
     clusters: dict[str, list[str]] = {}
     for name, info in graph.layers.items():
         clusters.setdefault(info.cluster, []).append(name)
 
-    def add_node(target: graphviz.Digraph, name: str) -> None:
+    def node_line(name: str, indent: str) -> str:
         info = graph.layers[name]
-        short = name.rsplit("/", 1)[-1]
-        label = f"{short}\\n{info.class_name}"  # graphviz line break
+        label = f"{_escaped(name.rsplit('/', 1)[-1])}\\n{_escaped(info.class_name)}"  # \n: a line break in DOT
         if info.calls > 1:
             label += f"  ×{info.calls}"
-        attrs = {"fillcolor": ROLE_COLOURS[info.role]}
-        if name in outputs:
-            attrs["penwidth"] = "2"
-        target.node(name, label, **attrs)
+        extra = " penwidth=2" if name in outputs else ""
+        return f'{indent}{_quote(name)} [label="{label}" fillcolor="{ROLE_COLOURS[info.role]}"{extra}]\n'
 
-    for name in clusters.get("", []):
-        add_node(dot, name)
+    lines += [node_line(name, "\t") for name in clusters.get("", [])]
     for cluster in sorted(c for c in clusters if c):
-        with dot.subgraph(name="cluster_" + cluster) as sub:
-            sub.attr(label=cluster, style="rounded,dashed", color="#3aa39a", fontname="Helvetica", fontsize="10")
-            for name in clusters[cluster]:
-                add_node(sub, name)
+        lines.append(f"\tsubgraph {_quote('cluster_' + cluster)} {{\n")
+        lines.append(f'\t\tcolor="#3aa39a" fontname=Helvetica fontsize=10 label={_quote(cluster)} style="rounded,dashed"\n')
+        lines += [node_line(name, "\t\t") for name in clusters[cluster]]
+        lines.append("\t}\n")
     # On lesson-sized graphs shapes are real edge labels, which dot lays out neatly.
     # Edge labels become extra nodes in dot's layout, which triples its time on
-    # graphs of hundreds of layers (keras.applications); there they are placed
-    # after layout instead (xlabel).
-    label_key = "label" if len(graph.edges) <= LARGE_GRAPH_EDGES else "xlabel"
+    # graphs of hundreds of layers; there they are placed after layout instead (xlabel).
+    label_key = "xlabel" if large else "label"
     for edge in graph.edges:
-        attrs = {label_key: format_shape(edge.shape)} if graph.show_shapes else {}
-        dot.edge(edge.source, edge.target, **attrs)
-    _add_legend(dot, graph)
-    return dot
+        label = f' [{label_key}="{format_shape(edge.shape)}"]' if graph.show_shapes else ""
+        lines.append(f"\t{_quote(edge.source)} -> {_quote(edge.target)}{label}\n")
+    lines.append(_legend_line(graph))
+    return graphviz.Digraph(name=graph.name, body=lines)
 
 
-def _add_legend(dot: graphviz.Digraph, graph: ModelGraph) -> None:
+def _legend_line(graph: ModelGraph) -> str:
     """One plain-text legend node listing the roles present in the graph."""
     present = [role for role in ROLE_COLOURS if role in graph.role_counts()]
     rows = "".join(
         f'<TR><TD BGCOLOR="{ROLE_COLOURS[role]}" WIDTH="14"> </TD><TD ALIGN="LEFT">{role}</TD></TR>' for role in present
     )
-    dot.node(
-        "_legend",
-        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD COLSPAN="2"><B>roles</B></TD></TR>{rows}</TABLE>>',
-        shape="plaintext",
-        style="",
-        fontsize="9",
-    )
+    table = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD COLSPAN="2"><B>roles</B></TD></TR>{rows}</TABLE>>'
+    return f'\t_legend [label={table} fontsize=9 shape=plaintext style=""]\n'
