@@ -9,6 +9,7 @@ every course kernel). Values already set in the environment are respected.
 Modules, one job each:
 
 * :mod:`course_utils.graph` – a model as data (nodes, edges) and as a picture;
+* :mod:`course_utils.dot` – one long-lived Graphviz ``dot`` process that draws every picture;
 * :mod:`course_utils.data` – seeded synthetic data sets, no downloads;
 * :mod:`course_utils.training` – reset, quiet fitting, history plots;
 * :mod:`course_utils.widgets` – the live model and plot explorers;
