@@ -389,6 +389,13 @@ def test_help_and_usage_errors(tmp_path, capsys):
     assert main([str(tmp_path), "--out", str(tmp_path / "out"), "--exercise", "ex99_nothing"]) == 2
 
 
+def test_main_leaves_the_callers_environment_alone(tmp_path):
+    """Kernels started later by the same program (nbval's, say) inherit os.environ: main() must not change it."""
+    before = dict(os.environ)
+    main([str(tmp_path), "--out", str(tmp_path / "out"), "--exercise", "ex99_nothing"])
+    assert dict(os.environ) == before
+
+
 def test_jobs_and_exported_records_survive_pickling(ex01, tmp_path):
     """What travels to a pool or Dask worker and back is plain, picklable data."""
     import pickle

@@ -157,20 +157,20 @@ class Problem:
         """
         if answer is Ellipsis or answer is None:
             action = f"Write {self.name}()" if self.spec["kind"] == "model" else f"Set {self.name}"
-            return self._outcome(NOT_ATTEMPTED, f"{action} in the cell above, run it, then check again.")
+            return self.outcome(NOT_ATTEMPTED, f"{action} in the cell above, run it, then check again.")
         if self.spec["kind"] != "model":
             return answer
         from course_utils.training import reset
 
         if not callable(answer):
-            return self._outcome(INCORRECT, f"{self.name} should be a function that returns a Keras model.")
+            return self.outcome(INCORRECT, f"{self.name} should be a function that returns a Keras model.")
         reset(0)
         try:
             model = answer()
         except Exception as error:  # the learner's code may raise anything: report their line, not ours
-            return self._outcome(ERROR, _learner_error(error))
+            return self.outcome(ERROR, _learner_error(error))
         if model is None or model is Ellipsis:
-            return self._outcome(NOT_ATTEMPTED, f"{self.name}() does not return a model yet: finish it, then check again.")
+            return self.outcome(NOT_ATTEMPTED, f"{self.name}() does not return a model yet: finish it, then check again.")
         return model
 
     def judge(self, produced: Any) -> Outcome:
@@ -185,9 +185,9 @@ class Problem:
         from course_utils.training import reset
 
         if not isinstance(model, keras.Model):
-            return self._outcome(INCORRECT, f"{self.name}() should return a keras.Model, but it returned a {type(model).__name__}.")
+            return self.outcome(INCORRECT, f"{self.name}() should return a keras.Model, but it returned a {type(model).__name__}.")
         if self.spec.get("functional_only") and isinstance(model, keras.Sequential):
-            return self._outcome(
+            return self.outcome(
                 INCORRECT, "This question asks for the Functional API: build it with keras.Model(inputs, outputs), not keras.Sequential."
             )
         reset(0)
@@ -197,26 +197,34 @@ class Problem:
         except Exception as error:  # e.g. an unbuilt Sequential: say what to do
             reason = f"Your model could not be read as a graph ({type(error).__name__}: {error}). Start it with keras.Input."
         if reason:
-            return self._outcome(INCORRECT, reason)
-        return self._outcome(
+            return self.outcome(INCORRECT, reason)
+        return self.outcome(
             CORRECT, "Same inputs, outputs, layers and connections as the reference, and the same results with its weights."
         )
 
     def _judge_value(self, value: Any) -> Outcome:
         if value is Ellipsis or value is None:
-            return self._outcome(NOT_ATTEMPTED, f"Set {self.name} in the cell above, run it, then check again.")
+            return self.outcome(NOT_ATTEMPTED, f"Set {self.name} in the cell above, run it, then check again.")
         expected = self.exercise.reference_namespace(self.question)[self.name]
         choices = self.spec.get("choices")
         if choices and value not in choices and not (isinstance(value, str) and value.strip().lower() in map(str.lower, map(str, choices))):
-            return self._outcome(INCORRECT, f"{self.name} should be one of {', '.join(map(repr, choices))}.")
+            return self.outcome(INCORRECT, f"{self.name} should be one of {', '.join(map(repr, choices))}.")
         reason = _compare_values(self.name, value, expected)
         if reason and choices:
             reason = f"{self.name} is not the answer: read each option once more."
         if reason:
-            return self._outcome(INCORRECT, reason)
-        return self._outcome(CORRECT, f"{self.name} is right.")
+            return self.outcome(INCORRECT, reason)
+        return self.outcome(CORRECT, f"{self.name} is right.")
 
-    def _outcome(self, status: str, message: str) -> Outcome:
+    def outcome(self, status: str, message: str) -> Outcome:
+        """An outcome of this question; a wrong or failed answer also points to the hints, if any.
+
+        The grader words its own verdicts (a model it refused to load) with it, as ``check()`` does.
+
+        Example:
+            >>> q1.outcome("incorrect", "Not yet.").message   # doctest: +SKIP
+            'Not yet.\nStuck? Call q1.hint().'
+        """
         if status in (INCORRECT, ERROR) and self.spec.get("hints"):
             message += f"\nStuck? Call {self.question}.hint()."
         return Outcome(self.question, status, message)

@@ -1,7 +1,15 @@
 """``python -m course_utils.grade SUBMISSIONS --out OUT`` (see :mod:`course_utils.grade.cli`)."""
 
+import os
 import sys
 
-from course_utils.grade.cli import main
+# The grading process only judges small exported models, one at a time, while the
+# kernels train: one TensorFlow thread each way is enough and leaves the cores to them.
+# Set here, in the command's own process, before TensorFlow starts; not in main(),
+# which may run inside another program whose TensorFlow (and child kernels) it would change.
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
+from course_utils.grade.cli import main  # noqa: E402
 
 sys.exit(main())

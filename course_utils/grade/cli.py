@@ -352,11 +352,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
-    # This process only judges small exported models, one at a time, while the kernels
-    # train: one TensorFlow thread each way is enough and leaves the cores to them.
-    # (Read when TensorFlow starts, so before Keras is imported.)
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
     limits = Limits(
         cell_timeout=args.cell_timeout,
         given_timeout=args.given_cell_timeout,

@@ -207,10 +207,10 @@ def judge_record(problem: Problem, record: Record) -> tuple[Outcome, list[str]]:
             text = _clean(text) or "Exception: (no message)"
             if not re.match(r"[A-Za-z_][\w.]*:", text):
                 text = "Exception: " + text
-            return problem._outcome(ERROR, text), []
+            return problem.outcome(ERROR, text), []
         if kind == "unsaveable":
             detail = _clean(f"{data.get('type', 'Error')}: {data.get('text', '')}", 300).splitlines()[0]
-            return problem._outcome(INCORRECT, f"Your model could not be read as a graph ({detail}). Start it with keras.Input."), []
+            return problem.outcome(INCORRECT, f"Your model could not be read as a graph ({detail}). Start it with keras.Input."), []
         if kind == "value":
             try:
                 value = decode_value(data.get("value"))
@@ -222,7 +222,7 @@ def judge_record(problem: Problem, record: Record) -> tuple[Outcome, list[str]]:
             try:
                 model, notes = rebuild_model(str(data.get("config", "")), record.weights)
             except UnsafeModel as refused:
-                return problem._outcome(INCORRECT, str(refused)), ["model refused"]
+                return problem.outcome(INCORRECT, str(refused)), ["model refused"]
             return problem.judge(model), notes
         detail = _clean(str(data.get("text", "")), 300)
         return (
