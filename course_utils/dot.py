@@ -4,7 +4,7 @@ Starting ``dot`` costs about 15 ms on every drawing (loading its plugins, fonts 
 text layout), which is a third of the time of a 200-layer ``keras.applications``
 graph and most of the time of a lesson-sized one, redrawn each time an explorer's
 slider moves. :func:`render_svg` keeps one ``dot -Tsvg`` process per Python process
-and feeds it one graph at a time: ``dot`` reads graphs from its input one after the
+(on Linux and macOS; elsewhere each drawing starts its own) and feeds it one graph at a time: ``dot`` reads graphs from its input one after the
 other and writes each SVG as soon as that graph is laid out.
 
 Whenever that process cannot answer (it crashed on a graph, it was killed, the
@@ -102,7 +102,9 @@ def render_svg(source: str) -> str:
             _HELPER = None  # a forked child leaves its parent's helper alone
         if _HELPER is not None and _HELPER.process.poll() is not None:
             _close_mine()  # it exited (killed, or crashed on the last graph)
-        if shutil.which("dot") is None:  # dot went away: graphviz.pipe below says so in its own words
+        if shutil.which("dot") is None or os.name != "posix":
+            # No dot: graphviz.pipe below says so in its own words. Not POSIX: select()
+            # cannot wait on a pipe there, so every drawing starts its own dot, as before.
             _close_mine()
         else:
             try:
