@@ -4,8 +4,9 @@ Starting ``dot`` costs about 15 ms on every drawing (loading its plugins, fonts 
 text layout), which is a third of the time of a 200-layer ``keras.applications``
 graph and most of the time of a lesson-sized one, redrawn each time an explorer's
 slider moves. :func:`render_svg` keeps one ``dot -Tsvg`` process per Python process
-(on Linux and macOS; elsewhere each drawing starts its own) and feeds it one graph at a time: ``dot`` reads graphs from its input one after the
-other and writes each SVG as soon as that graph is laid out.
+(on Linux and macOS; elsewhere each drawing starts its own) and feeds it one graph
+at a time: ``dot`` reads graphs from its input one after the other and writes each
+SVG as soon as that graph is laid out.
 
 Whenever that process cannot answer (it crashed on a graph, it was killed, the
 source has a syntax error), the graph is drawn once more by a fresh ``dot`` through
