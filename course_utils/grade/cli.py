@@ -46,7 +46,7 @@ from course_utils.grade.discover import Submission, Unreadable, discover, identi
 from course_utils.grade.execute import Limits
 from course_utils.grade.gradebook import Log, ResultStore, write_feedback, write_gradebook
 from course_utils.grade.job import Job, course_root, finish, fingerprint, run, start_warming
-from course_utils.grade.restore import restore
+from course_utils.grade.restore import course_of, restore
 
 __all__ = ["GraderFailure", "Summary", "grade", "main"]
 
@@ -204,7 +204,7 @@ def grade(
         known = ", ".join(handouts) or "none"
         raise GraderFailure(f"unknown exercise {exercise!r} (exercises with a handout and a solution: {known})")
     handout = handouts[exercise]
-    specs = [dict(c.metadata["course"]) for c in handout.cells if c.get("metadata", {}).get("course", {}).get("role") == "answer"]
+    specs = [dict(course_of(c)) for c in handout.cells if course_of(c).get("role") == "answer"]
     questions = [(str(s["question"]), float(s.get("points", 1))) for s in specs]
     maximum = sum(points for _, points in questions)
     print_ = fingerprint(exercise)

@@ -50,7 +50,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from course_utils.grade.export import Record, cell_source, problems_file, read_record
-from course_utils.grade.restore import GIVEN_ROLES
+from course_utils.grade.restore import GIVEN_ROLES, course_of
 
 __all__ = ["Execution", "Limits", "execute"]
 
@@ -300,7 +300,7 @@ async def _run_learner_cells(
     code = [
         i
         for i, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code" and cell.source.strip() and _role(cell) not in NOT_RUN_ROLES
+        if cell.cell_type == "code" and cell.source.strip() and course_of(cell).get("role") not in NOT_RUN_ROLES
     ]
     for position, index in enumerate(code):
         cell = notebook.cells[index]
@@ -311,7 +311,7 @@ async def _run_learner_cells(
                 {"event": "skipped", "cells": len(code) - position, "reason": f"the notebook's {limits.notebook_timeout:.0f} s were used up"}
             )
             return True
-        given = _role(cell) in GIVEN_ROLES
+        given = course_of(cell).get("role") in GIVEN_ROLES
         allowed = max(limits.cell_timeout, limits.given_timeout) if given else limits.cell_timeout
         try:
             error = await _run_cell(client, notebook, index, min(allowed, remaining))
@@ -380,10 +380,6 @@ async def _export_all(
         exported[question] = read_record(directory, nonce, question)
         result.records[question] = exported[question]
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def _role(cell: Any) -> str | None:
-    return cell.get("metadata", {}).get("course", {}).get("role")
 
 
 def _mark_missing(result: Execution, questions: list[dict[str, Any]], watchdog: _Watchdog, done: dict[str, Any]) -> None:

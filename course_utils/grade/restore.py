@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-__all__ = ["GIVEN_ROLES", "Restored", "restore"]
+__all__ = ["GIVEN_ROLES", "Restored", "course_of", "restore"]
 
 #: Cell roles whose code comes from the handout, never from the submission.
 GIVEN_ROLES = ("setup", "context", "check")
@@ -41,14 +41,15 @@ class Restored:
     repairs: list[str] = field(default_factory=list)
 
 
-def _course(cell: nbformat.NotebookNode) -> dict:
+def course_of(cell: nbformat.NotebookNode) -> dict:
+    """A cell's course metadata (role, question…), or {} for a cell without any."""
     course = cell.get("metadata", {}).get("course", {})
     return course if isinstance(course, dict) else {}
 
 
 def _key(cell: nbformat.NotebookNode) -> tuple[str, str] | None:
     """(role, question) of a given cell, None for anything else."""
-    course = _course(cell)
+    course = course_of(cell)
     role = course.get("role")
     if role not in GIVEN_ROLES:
         return None
@@ -111,7 +112,7 @@ def restore(submission: nbformat.NotebookNode, handout: nbformat.NotebookNode) -
             changed.append(f"turned into a {cell.cell_type} cell")
         elif cell.source != canonical.source:
             changed.append("changed")
-        if _course(cell) != _course(canonical):
+        if course_of(cell) != course_of(canonical):
             changed.append("had its metadata changed")
         if cell_id != canonical.id:
             changed.append(f"had its id changed to {cell_id}")
