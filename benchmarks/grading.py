@@ -22,7 +22,11 @@ wall times: they hardly depend on the load. The load average is printed too.
 
 Fixed costs (start-up, importing Keras and computing the references in the grading
 process) are paid once per run, so the speed-up grows with the number of submissions;
-the default, 8, is a small class.
+the default, 8, is a small class. The benchmark therefore also prints the steady
+throughput: each row of the gradebook is timed as the command prints it, and with W
+workers the last N - W rows divided by the time from row W to row N give the rate
+after the first wave (the first W notebooks also wait for the start-up and share the
+cores with the references being computed).
 
 Run:  .venv/bin/python benchmarks/grading.py [--copies 8] [--floor-runs 2] [--kernel-threads 1]
 """
@@ -87,6 +91,27 @@ def machine_ceiling(repeats: int = 3) -> float:
     return statistics.median(ratios)
 
 
+def timed_rows(command: list[str]) -> list[float]:
+    """Run the grading command; the seconds since its start at which each gradebook row was printed."""
+    start = time.perf_counter()
+    stamps = []
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("["):  # "[3/8] student002  4/4  ok  9.1 s"
+                stamps.append(time.perf_counter() - start)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return stamps
+
+
+def steady_rate(stamps: list[float], workers: int) -> float | None:
+    """Rows per minute after the first wave: rows W+1..N over the time from row W to row N."""
+    if len(stamps) <= workers + 1:
+        return None
+    return (len(stamps) - workers) / (stamps[-1] - stamps[workers - 1]) * 60
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
@@ -113,13 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         for workers in (1, 2):
             out = scratch / f"out-{workers}"
             command = [sys.executable, "-m", "course_utils.grade", str(submissions), "--out", str(out)]
-            command += ["--exercise", exercise, "--workers", str(workers), "--force", "--quiet", *extra]
+            command += ["--exercise", exercise, "--workers", str(workers), "--force", *extra]
             cpu, start = cpu_seconds(), time.perf_counter()
-            subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            rows_at = timed_rows(command)
             wall, used = time.perf_counter() - start, cpu_seconds() - cpu
+            steady = steady_rate(rows_at, workers)
             with open(out / "gradebook.csv", newline="", encoding="utf-8") as stream:
                 rows = list(csv.DictReader(stream))
-            runs.append((workers, wall, used, rows))
+            runs.append((workers, wall, used, rows, steady))
             print(f"  graded with {workers} worker(s); {load()}", flush=True)
         floors.append(floor_run(args.notebook, scratch))
         ceilings.append(machine_ceiling())
@@ -132,21 +158,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         header = (
             f"{'workers':>7} {'wall (s)':>9} {'s/sub':>6} {'÷ floor':>8} {'CPU s/sub':>10} {'÷ floor CPU':>12} "
-            f"{'subs/min':>9} {'speed-up':>9}  scores"
+            f"{'subs/min':>9} {'speed-up':>9} {'steady subs/min':>16} {'steady speed-up':>16}  scores"
         )
         print(header)
         print("-" * len(header))
         speed_up = runs[0][1] / runs[-1][1]  # one worker's wall time over two workers'
-        for workers, wall, cpu, rows in runs:
+        steady_one = runs[0][4]
+        for workers, wall, cpu, rows, steady in runs:
             per, per_cpu = wall / args.copies, cpu / args.copies
             throughput = args.copies / wall * 60
             scores = sorted({f"{row['total']}/{row['max']} {row['status']}" for row in rows})
+            steady_text = f"{steady:>16.2f} {steady / steady_one:>15.2f}x" if steady and steady_one else f"{'–':>16} {'–':>16}"
             print(
                 f"{workers:>7} {wall:>9.1f} {per:>6.1f} {per / floor:>7.2f}x {per_cpu:>10.1f} {per_cpu / floor_cpu:>11.2f}x "
-                f"{throughput:>9.2f} {runs[0][1] / wall:>8.2f}x  {', '.join(scores)}"
+                f"{throughput:>9.2f} {runs[0][1] / wall:>8.2f}x {steady_text}  {', '.join(scores)}"
             )
         print("-" * len(header))
         print("targets: 1 worker ≤ 1.20x the floor per submission; 2 workers ≥ 1.80x the throughput of 1")
+        if any(steady is None for *_, steady in runs):
+            print(f"(the steady throughput needs more copies than workers + 1: --copies {len(runs) + 2} or more)")
         print(
             f"this machine's ceiling: two CPU-bound processes finished {ceiling:.2f}x faster than one after the other "
             f"(before and after: {', '.join(f'{c:.2f}x' for c in ceilings)}); two workers reached "

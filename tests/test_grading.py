@@ -412,3 +412,60 @@ def test_jobs_and_exported_records_survive_pickling(ex01, tmp_path):
     assert record.kind == "model" and record.weights
     again = pickle.loads(pickle.dumps(record))
     assert judge_record(ex01.q1, again)[0].status == CORRECT
+
+
+def test_watchdog_counts_a_child_started_after_it_and_kills_the_whole_tree():
+    """The process tree is listed again every RESCAN seconds: a child's memory counts too."""
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from course_utils.grade.execute import _Watchdog
+
+    hog = "import time\nblock = b'x' * (400 * 2**20)\ntime.sleep(60)"
+    parent = f"import subprocess, sys, time\ntime.sleep(1)\nsubprocess.Popen([sys.executable, '-c', {hog!r}])\ntime.sleep(60)"
+    process = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
+    watchdog = _Watchdog(psutil.Process(process.pid), 200 * 2**20, time.monotonic() + 60)
+    watchdog.start()
+    watchdog.join(timeout=30)
+    assert watchdog.reason == "memory limit"
+    assert watchdog.peak > 200 * 2**20
+    assert process.wait(timeout=10) == -9
+
+
+def test_watchdog_stops_a_kernel_past_its_deadline():
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from course_utils.grade.execute import _Watchdog
+
+    process = subprocess.Popen([sys.executable, "-c", "import time\ntime.sleep(60)"], start_new_session=True)
+    watchdog = _Watchdog(psutil.Process(process.pid), 2**40, time.monotonic() + 1)
+    watchdog.start()
+    watchdog.join(timeout=30)
+    assert watchdog.reason == "time limit"
+    assert process.wait(timeout=10) == -9
+
+
+def test_the_command_exits_with_mains_status_after_writing_everything(tmp_path):
+    """``python -m course_utils.grade`` ends with os._exit: its status and files must still be main()'s."""
+    import subprocess
+    import sys
+
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "course_utils.grade", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = command(str(empty), "--out", str(tmp_path / "out"), "--exercise", NAME)
+    assert done.returncode == 0, done.stderr
+    assert "graded 0 submission(s)" in done.stdout
+    assert (tmp_path / "out" / "gradebook.csv").read_text(encoding="utf-8").startswith("student,file,sha256,q1,")
+    unknown = command(str(empty), "--out", str(tmp_path / "out2"), "--exercise", "ex99_nothing")
+    assert unknown.returncode == 2
+    assert "unknown exercise 'ex99_nothing'" in unknown.stderr

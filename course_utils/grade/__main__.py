@@ -12,4 +12,10 @@ os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 from course_utils.grade.cli import main  # noqa: E402
 
-sys.exit(main())
+status = main()
+# Every file is written and fsynced, the pool is shut down and the atexit handlers have
+# nothing left to do: skip tearing down TensorFlow's modules at exit (about 1.2 s of
+# CPU after the last row, in every run).
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(status)

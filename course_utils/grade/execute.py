@@ -127,7 +127,16 @@ class _QuietClient(NotebookClient):
 
 
 class _Watchdog(threading.Thread):
-    """Kills the kernel's process tree past a memory limit or a hard deadline."""
+    """Kills the kernel's process tree past a memory limit or a hard deadline.
+
+    Resident memory is summed every ``POLL`` seconds over the processes known to be in
+    the tree; the tree itself (``children(recursive=True)`` scans every process on the
+    machine) is listed again every ``RESCAN`` seconds, so a child the kernel starts is
+    counted from at most that long after it appears.
+    """
+
+    POLL = 0.05
+    RESCAN = 0.5
 
     def __init__(self, root: psutil.Process, memory_bytes: int, deadline: float) -> None:
         super().__init__(daemon=True, name=f"grade-watchdog-{root.pid}")
@@ -138,15 +147,23 @@ class _Watchdog(threading.Thread):
 
     def run(self) -> None:
         root = self.root
-        while not self._stop_event.wait(0.05):
-            try:
-                processes = [root, *root.children(recursive=True)]
-            except psutil.Error:
-                return
+        tree: list[psutil.Process] = [root]
+        rescan_at = 0.0
+        while not self._stop_event.wait(self.POLL):
+            now = time.monotonic()
+            if now >= rescan_at:
+                try:
+                    tree = [root, *root.children(recursive=True)]
+                except psutil.Error:
+                    return
+                rescan_at = now + self.RESCAN
             rss = 0
-            for process in processes:
+            for process in tree:
                 try:
                     rss += process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    if process is root:
+                        return
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, rss)
