@@ -15,6 +15,11 @@ one worker), throughput, and the speed-up of two workers over one (target ≥ 1.
 The machine's own ceiling is printed beside it: how much faster two CPU-bound Python
 processes finish than one, measured in the same run (on a shared VM it moves between
 about 1.5x and 2.2x from minute to minute).
+A second, closer ceiling is measured with the workload itself: the cells the grader
+runs (the solution without its check cells), in fresh kernels without the grader,
+once alone and twice side by side, each kernel with the TensorFlow threads the
+grader would give it. No grader design that runs each notebook in a kernel of its
+own can beat that ratio by much.
 On a shared machine other people's load moves wall times by tens of percent within
 minutes, so the floor is measured before and after the grading runs, and CPU seconds
 (this process and every process it started, kernels included) are printed beside the
@@ -34,6 +39,7 @@ Run:  .venv/bin/python benchmarks/grading.py [--copies 8] [--floor-runs 2] [--ke
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import os
 import resource
@@ -112,6 +118,31 @@ def steady_rate(stamps: list[float], workers: int) -> float | None:
     return (len(stamps) - workers) / (stamps[-1] - stamps[workers - 1]) * 60
 
 
+async def _side_by_side(notebook: nbformat.NotebookNode, folder: Path, kernels: int, threads: int) -> float:
+    env = {**os.environ, "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads)}
+    clients = [
+        NotebookClient(nbformat.from_dict(notebook), timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+        for _ in range(kernels)
+    ]
+    start = time.perf_counter()
+    await asyncio.gather(*(client.async_execute(env=env) for client in clients))
+    return time.perf_counter() - start
+
+
+def workload_ceiling(path: Path, folder: Path, threads: int | None = None) -> float:
+    """How many times faster two kernels running the graded cells side by side finish than one after the other.
+
+    Each kernel gets ``threads`` TensorFlow threads, or what the grader gives it by
+    default: every core when it runs alone, half of them each when two share them.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if cell.metadata.get("course", {}).get("role") != "check"]
+    cores = os.cpu_count() or 1
+    one = asyncio.run(_side_by_side(notebook, folder, 1, threads or cores))
+    two = asyncio.run(_side_by_side(notebook, folder, 2, threads or max(1, cores // 2)))
+    return 2 * one / two
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
@@ -129,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="grading-bench-"))
     try:
         ceilings = [machine_ceiling()]
+        workload = [workload_ceiling(args.notebook, scratch, args.kernel_threads)]
         floors = [floor_run(args.notebook, scratch) for _ in range(max(1, args.floor_runs))]
         submissions = scratch / "submissions"
         submissions.mkdir()
@@ -149,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  graded with {workers} worker(s); {load()}", flush=True)
         floors.append(floor_run(args.notebook, scratch))
         ceilings.append(machine_ceiling())
+        workload.append(workload_ceiling(args.notebook, scratch, args.kernel_threads))
         ceiling = statistics.median(ceilings)
         floor = statistics.median(wall for wall, _ in floors)
         floor_cpu = statistics.median(cpu for _, cpu in floors)
@@ -181,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
             f"this machine's ceiling: two CPU-bound processes finished {ceiling:.2f}x faster than one after the other "
             f"(before and after: {', '.join(f'{c:.2f}x' for c in ceilings)}); two workers reached "
             f"{speed_up / ceiling:.0%} of it"
+        )
+        print(
+            f"the workload's own ceiling: two kernels running the graded cells side by side, without the grader, finished "
+            f"{statistics.median(workload):.2f}x faster than one after the other (before and after: "
+            f"{', '.join(f'{c:.2f}x' for c in workload)}); two workers reached {speed_up / statistics.median(workload):.0%} of it"
         )
         print(load())
     finally:
