@@ -12,16 +12,21 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from course_utils.checks import CORRECT, ERROR, exercise
 from course_utils.grade.cli import main
 from course_utils.grade.discover import Submission, Unreadable, discover, identify, read_notebook, student_of
+from course_utils.grade.execute import _Watchdog
 from course_utils.grade.export import cell_source, decode_value, read_record
 from course_utils.grade.restore import restore
 from course_utils.grade.score import UnsafeModel, judge_record, rebuild_model
@@ -416,14 +421,6 @@ def test_jobs_and_exported_records_survive_pickling(ex01, tmp_path):
 
 def test_watchdog_counts_a_child_started_after_it_and_kills_the_whole_tree():
     """The process tree is listed again every RESCAN seconds: a child's memory counts too."""
-    import subprocess
-    import sys
-    import time
-
-    import psutil
-
-    from course_utils.grade.execute import _Watchdog
-
     hog = "import time\nblock = b'x' * (400 * 2**20)\ntime.sleep(60)"
     parent = f"import subprocess, sys, time\ntime.sleep(1)\nsubprocess.Popen([sys.executable, '-c', {hog!r}])\ntime.sleep(60)"
     process = subprocess.Popen([sys.executable, "-c", parent], start_new_session=True)
@@ -436,14 +433,6 @@ def test_watchdog_counts_a_child_started_after_it_and_kills_the_whole_tree():
 
 
 def test_watchdog_stops_a_kernel_past_its_deadline():
-    import subprocess
-    import sys
-    import time
-
-    import psutil
-
-    from course_utils.grade.execute import _Watchdog
-
     process = subprocess.Popen([sys.executable, "-c", "import time\ntime.sleep(60)"], start_new_session=True)
     watchdog = _Watchdog(psutil.Process(process.pid), 2**40, time.monotonic() + 1)
     watchdog.start()
@@ -454,9 +443,6 @@ def test_watchdog_stops_a_kernel_past_its_deadline():
 
 def test_the_command_exits_with_mains_status_after_writing_everything(tmp_path):
     """``python -m course_utils.grade`` ends with os._exit: its status and files must still be main()'s."""
-    import subprocess
-    import sys
-
     def command(*args):
         return subprocess.run([sys.executable, "-m", "course_utils.grade", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
