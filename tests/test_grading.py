@@ -334,6 +334,42 @@ def test_models_are_rebuilt_in_safe_mode_and_lambdas_refused():
         rebuild_model(json.dumps(config))
 
 
+def test_a_config_asking_for_huge_layers_is_refused_before_any_weight_exists():
+    """A few bytes of config (Dense(10**7) on 8 inputs: 90 million parameters) must not make the grader allocate them."""
+    import keras
+    from keras.src.backend.common import global_state
+
+    config = json.loads(keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)]).to_json())
+    dense = next(layer for layer in config["config"]["layers"] if layer["class_name"] == "Dense")
+    dense["config"]["units"] = 10**7
+    with pytest.raises(UnsafeModel, match="90,000,000 parameters"):
+        rebuild_model(json.dumps(config))
+    # the counted variables are dropped, so no later StatelessScope initialises them
+    assert not global_state.get_global_attribute("uninitialized_variables", None)
+
+
+def test_parameters_are_counted_like_keras_for_every_kind_of_weighted_layer():
+    import keras
+
+    from course_utils.grade.score import _parameter_count
+
+    tokens = keras.Input((6,), dtype="int64")
+    embedded = keras.layers.Embedding(20, 8)(tokens)
+    sequence = keras.layers.Bidirectional(keras.layers.LSTM(5, return_sequences=True))(embedded)
+    attended = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4)(sequence, sequence)
+    pooled = keras.layers.GlobalAveragePooling1D()(keras.layers.LayerNormalization()(attended))
+    image = keras.Input((8, 8, 3))
+    conv = keras.layers.BatchNormalization()(keras.layers.Conv2D(6, 3)(image))
+    flat = keras.layers.Flatten()(keras.layers.GRU(4)(keras.layers.Reshape((36, 6))(conv)))
+    merged = keras.layers.Concatenate()([pooled, flat])
+    model = keras.Model([tokens, image], keras.layers.Dense(2)(merged))
+    config = json.loads(model.to_json())
+    assert _parameter_count(config) == model.count_params() > 0
+    assert config == json.loads(model.to_json())  # counting leaves the config as it was
+    rebuilt, notes = rebuild_model(model.to_json(), model.get_weights())
+    assert rebuilt.count_params() == model.count_params() and notes == []
+
+
 def test_values_round_trip_with_their_types():
     assert decode_value({"__tuple__": [None, {"__tuple__": [1, 2]}]}) == (None, (1, 2))
     assert decode_value({"__dict__": [["a", 1.5]]}) == {"a": 1.5}

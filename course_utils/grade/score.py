@@ -25,7 +25,9 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import re
 import threading
 from collections.abc import Mapping
@@ -36,7 +38,7 @@ from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, Outcome
 from course_utils.checks.problems import Exercise, Problem, exercise
 from course_utils.grade.export import Record, decode_value
 
-__all__ = ["QuestionResult", "UnsafeModel", "load_exercise", "rebuild_model", "score", "warm_up"]
+__all__ = ["MAX_PARAMETERS", "QuestionResult", "UnsafeModel", "load_exercise", "rebuild_model", "score", "warm_up"]
 
 _LOCK = threading.RLock()
 _EXERCISES: dict[str, Exercise] = {}
@@ -55,6 +57,10 @@ _ALLOWED_MODULES = (
     "keras.ops",
 )
 _REFUSED_CLASSES = {"Lambda", "TFSMLayer"}
+#: A model with more parameters is not rebuilt: a few bytes of config could otherwise
+#: make the grading process allocate gigabytes (``Dense(10**9)``). The export cell
+#: sends no weights past the same size.
+MAX_PARAMETERS = 20_000_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
@@ -156,7 +162,15 @@ def rebuild_model(config_text: str, weights: list[Any] | None = None) -> tuple[A
         raise UnsafeModel("Your model's saved config could not be read.")
     _vet(config)
     try:
+        parameters = _parameter_count(config)
+        if parameters > MAX_PARAMETERS:
+            raise UnsafeModel(
+                f"Your model has {parameters:,} parameters; the grader rebuilds models of up to {MAX_PARAMETERS:,}. "
+                "This exercise's model needs far fewer: check the sizes you gave your layers."
+            )
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    except UnsafeModel:
+        raise
     except Exception as error:  # Keras raises many kinds for configs it cannot rebuild
         first = (str(error).strip().splitlines() or [""])[0][:300]
         raise UnsafeModel(
@@ -174,6 +188,29 @@ def rebuild_model(config_text: str, weights: list[Any] | None = None) -> tuple[A
         except Exception as error:  # the checks copy the reference weights anyway
             notes.append(f"exported weights did not fit ({type(error).__name__})")
     return model, notes
+
+
+def _parameter_count(config: dict[str, Any]) -> int:
+    """How many parameters the model of ``config`` has, counted without allocating its weights.
+
+    Inside a ``keras.StatelessScope`` Keras only records each new variable's shape and
+    initializer; the variables are dropped again without ever being initialised.
+
+    Example:
+        >>> _parameter_count(json.loads(keras.Sequential([keras.Input((8,)), layers.Dense(3)]).to_json()))   # doctest: +SKIP
+        27
+    """
+    import keras
+    from keras.src.backend.common import global_state
+
+    pending = list(global_state.get_global_attribute("uninitialized_variables", None) or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            # a copy: deserialising consumes the config's dicts
+            model = keras.saving.deserialize_keras_object(copy.deepcopy(config), safe_mode=True)
+            return sum(math.prod(variable.shape) for variable in model.weights)
+    finally:
+        global_state.set_global_attribute("uninitialized_variables", pending)
 
 
 def _stand_in(type_name: str) -> Any:
