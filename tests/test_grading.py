@@ -348,6 +348,19 @@ def test_a_config_asking_for_huge_layers_is_refused_before_any_weight_exists():
     assert not global_state.get_global_attribute("uninitialized_variables", None)
 
 
+def test_a_forged_export_of_a_huge_model_scores_nothing_and_says_why(ex01):
+    """A kernel can hand the export any to_json() it likes; the grader still allocates nothing and the run goes on."""
+    import keras
+
+    from course_utils.grade.export import Record
+
+    config = json.loads(keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)]).to_json())
+    next(layer for layer in config["config"]["layers"] if layer["class_name"] == "Dense")["config"]["units"] = 10**9
+    outcome, _ = judge_record(ex01.q1, Record("q1", "model", {"config": json.dumps(config)}))
+    assert outcome.status != CORRECT
+    assert "9,000,000,000 parameters" in outcome.message
+
+
 def test_parameters_are_counted_like_keras_for_every_kind_of_weighted_layer():
     import keras
 
