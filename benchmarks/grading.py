@@ -65,11 +65,9 @@ def cpu_seconds() -> float:
 
 def floor_run(path: Path, folder: Path) -> tuple[float, float]:
     """Kernel start + TF import + executing the notebook alone: (wall, CPU) seconds."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
-    cpu, start = cpu_seconds(), time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start, cpu_seconds() - cpu
+    cpu = cpu_seconds()
+    wall = asyncio.run(_side_by_side(nbformat.read(path, as_version=4), folder, 1, None))
+    return wall, cpu_seconds() - cpu
 
 
 def make_copies(path: Path, folder: Path, copies: int) -> None:
@@ -118,8 +116,11 @@ def steady_rate(stamps: list[float], workers: int) -> float | None:
     return (len(stamps) - workers) / (stamps[-1] - stamps[workers - 1]) * 60
 
 
-async def _side_by_side(notebook: nbformat.NotebookNode, folder: Path, kernels: int, threads: int) -> float:
-    env = {**os.environ, "TF_NUM_INTRAOP_THREADS": str(threads), "TF_NUM_INTEROP_THREADS": str(threads)}
+async def _side_by_side(notebook: nbformat.NotebookNode, folder: Path, kernels: int, threads: int | None) -> float:
+    """Seconds for ``kernels`` fresh kernels to run ``notebook`` at once (``threads``: TF threads each, None: TF's own)."""
+    env = dict(os.environ)
+    if threads:
+        env.update(TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads))
     clients = [
         NotebookClient(nbformat.from_dict(notebook), timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
         for _ in range(kernels)

@@ -37,10 +37,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_RECORD_BYTES", "MAX_WEIGHTS_BYTES", "Record", "cell_source", "decode_value", "problems_file", "read_record"]
+__all__ = ["MAX_PARAMETERS", "MAX_RECORD_BYTES", "MAX_WEIGHTS_BYTES", "Record", "cell_source", "decode_value", "problems_file", "read_record"]
 
 MAX_RECORD_BYTES = 8 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 256 * 1024 * 1024
+#: Models with more parameters are neither exported with their weights nor rebuilt by
+#: the grader (a few bytes of config could otherwise ask it for gigabytes of weights).
+MAX_PARAMETERS = 20_000_000
 KINDS = {"model", "value", "object", "missing", "returned_nothing", "not_callable", "raised", "unsaveable", "failed"}
 
 
@@ -124,7 +127,7 @@ def _export(spec, nonce, directory, problems_file, user):
                     record["text"] = str(error)[:500]
                 else:
                     record["kind"] = "model"
-                    if produced.count_params() <= 20_000_000:
+                    if produced.count_params() <= MAX_PARAMETERS:
                         numpy = sys.modules["numpy"]
                         with builtins.open(base + ".npz.part", "wb") as stream:
                             numpy.savez(stream, *produced.get_weights())
@@ -159,6 +162,7 @@ def cell_source(spec: dict[str, Any], *, nonce: str, directory: Path, problems: 
         "NONCE": nonce,
         "DIRECTORY": str(directory),
         "PROBLEMS_FILE": str(problems or problems_file()),
+        "MAX_PARAMETERS": MAX_PARAMETERS,
     }
     assignments = "".join(f"{key} = {json.dumps(value)}\n" for key, value in constants.items())
     program = assignments + _EXPORT

@@ -36,9 +36,9 @@ from typing import Any
 
 from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, Outcome
 from course_utils.checks.problems import Exercise, Problem, exercise
-from course_utils.grade.export import Record, decode_value
+from course_utils.grade.export import MAX_PARAMETERS, Record, decode_value
 
-__all__ = ["MAX_PARAMETERS", "QuestionResult", "UnsafeModel", "load_exercise", "rebuild_model", "score", "warm_up"]
+__all__ = ["QuestionResult", "UnsafeModel", "load_exercise", "rebuild_model", "score", "warm_up"]
 
 _LOCK = threading.RLock()
 _EXERCISES: dict[str, Exercise] = {}
@@ -57,10 +57,6 @@ _ALLOWED_MODULES = (
     "keras.ops",
 )
 _REFUSED_CLASSES = {"Lambda", "TFSMLayer"}
-#: A model with more parameters is not rebuilt: a few bytes of config could otherwise
-#: make the grading process allocate gigabytes (``Dense(10**9)``). The export cell
-#: sends no weights past the same size.
-MAX_PARAMETERS = 20_000_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
