@@ -16,7 +16,7 @@ The machine's own ceiling is printed beside it: how much faster two CPU-bound Py
 processes finish than one, measured in the same run (on a shared VM it moves between
 about 1.5x and 2.2x from minute to minute).
 A second, closer ceiling is measured with the workload itself: the cells the grader
-runs (the solution without its check cells), in fresh kernels without the grader,
+runs (its preamble, then the solution without its check cells), in fresh kernels without the grader,
 once alone and twice side by side, each kernel with the TensorFlow threads the
 grader would give it. No grader design that runs each notebook in a kernel of its
 own can beat that ratio by much.
@@ -53,6 +53,8 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from course_utils.grade.pipelines import preamble
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,7 +139,9 @@ def workload_ceiling(path: Path, folder: Path, threads: int | None = None) -> fl
     default: every core when it runs alone, half of them each when two share them.
     """
     notebook = nbformat.read(path, as_version=4)
-    notebook.cells = [cell for cell in notebook.cells if cell.metadata.get("course", {}).get("role") != "check"]
+    notebook.cells = [nbformat.v4.new_code_cell(preamble())] + [
+        cell for cell in notebook.cells if cell.metadata.get("course", {}).get("role") != "check"
+    ]
     cores = os.cpu_count() or 1
     one = asyncio.run(_side_by_side(notebook, folder, 1, threads or cores))
     two = asyncio.run(_side_by_side(notebook, folder, 2, threads or max(1, cores // 2)))

@@ -504,3 +504,47 @@ def test_the_command_exits_with_mains_status_after_writing_everything(tmp_path):
     unknown = command(str(empty), "--out", str(tmp_path / "out2"), "--exercise", "ex99_nothing")
     assert unknown.returncode == 2
     assert "unknown exercise 'ex99_nothing'" in unknown.stderr
+
+
+def test_training_without_autotuning_gives_the_same_numbers_bit_for_bit(monkeypatch):
+    """The grader's kernels feed arrays without tf.data's autotuner: same batches, same order, same weights."""
+    import keras
+    import numpy as np
+    from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+
+    from course_utils import data
+    from course_utils.grade.pipelines import skip_autotuning
+    from course_utils.training import reset
+
+    x, y = data.tabular_classes(n=200, n_features=8, n_classes=3, seed=1)
+
+    def train():
+        reset(0)
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation="softmax")])
+        model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(x, y, epochs=3, batch_size=32, validation_split=0.2, verbose=0)  # shuffled, with a partial batch
+        return history.history, model.get_weights(), model.predict(x[:7], verbose=0)
+
+    monkeypatch.setattr(ArrayDataAdapter, "get_tf_dataset", ArrayDataAdapter.get_tf_dataset)  # undone after the test
+    autotuned = train()
+    assert ArrayDataAdapter(x, y, batch_size=32, shuffle=True).get_tf_dataset().options().autotune.enabled is not False
+    assert skip_autotuning() is True and skip_autotuning() is True  # a second call changes nothing
+    assert ArrayDataAdapter(x, y, batch_size=32, shuffle=True).get_tf_dataset().options().autotune.enabled is False
+    untuned = train()
+    assert untuned[0] == autotuned[0]
+    for after, before in zip(untuned[1] + [untuned[2]], autotuned[1] + [autotuned[2]]):
+        np.testing.assert_array_equal(after, before)
+
+
+def test_kernels_run_the_preamble_before_the_learners_cells():
+    from course_utils.grade.execute import Limits, execute
+
+    probe = (
+        "from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter\n"
+        "assert ArrayDataAdapter.get_tf_dataset._course_autotuning_off"
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe)])
+    run = execute(notebook, [], Limits(cell_timeout=60, notebook_timeout=120))
+    assert run.status == "ok"
+    assert run.events == []  # neither "preamble failed" nor an error in the probe cell
+    assert len(notebook.cells) == 1  # the preamble is not left in the notebook

@@ -50,6 +50,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from course_utils.grade.export import Record, cell_source, problems_file, read_record
+from course_utils.grade.pipelines import preamble
 from course_utils.grade.restore import GIVEN_ROLES, course_of
 
 __all__ = ["Execution", "Limits", "execute"]
@@ -268,7 +269,8 @@ async def _execute(notebook: nbformat.NotebookNode, questions: list[dict[str, An
         client.kc.start_channels()
         await client.kc.wait_for_ready(timeout=120)
         learner_deadline = start + limits.notebook_timeout
-        alive = await _run_learner_cells(client, notebook, result, limits, learner_deadline, watchdog)
+        alive = await _run_preamble(client, notebook, result, limits)
+        alive = alive and await _run_learner_cells(client, notebook, result, limits, learner_deadline, watchdog)
         if alive:
             await _export_all(client, notebook, questions, limits, result, private, watchdog)
         else:
@@ -303,6 +305,25 @@ async def _responsive(client: _QuietClient, notebook: nbformat.NotebookNode) -> 
         return await _run_cell(client, notebook, len(notebook.cells) - 1, 5) != _TIMEOUT_NAME
     finally:
         notebook.cells.pop()
+
+
+async def _run_preamble(client: _QuietClient, notebook: nbformat.NotebookNode, result: Execution, limits: Limits) -> bool:
+    """Run the grader's preamble (:mod:`~course_utils.grade.pipelines`); False if the kernel is gone.
+
+    It only makes training cheaper: if it fails, the event is logged and grading goes on.
+    """
+    notebook.cells.append(nbformat.v4.new_code_cell(preamble()))
+    try:
+        error = await _run_cell(client, notebook, len(notebook.cells) - 1, max(limits.cell_timeout, limits.given_timeout))
+    except DeadKernelError:
+        result.status = "kernel died"
+        result.events.append({"event": "kernel died", "cell": "preamble"})
+        return False
+    finally:
+        notebook.cells.pop()
+    if error:
+        result.events.append({"event": "preamble failed", "error": error})
+    return True
 
 
 async def _run_learner_cells(
