@@ -15,6 +15,8 @@ Modules, one job each:
   exports each answer as data, and the grader's reader for it;
 * :mod:`~course_utils.grade.execute` – run one notebook in its own kernel with a cell
   timeout, a wall-clock limit and a memory watchdog;
+* :mod:`~course_utils.grade.pipelines` – the preamble each kernel runs first: Keras' array
+  pipelines without tf.data's autotuner (same numbers, less CPU);
 * :mod:`~course_utils.grade.score` – rebuild exported models in Keras safe mode and judge
   every answer with the course's checks;
 * :mod:`~course_utils.grade.job` – one submission from restore to scored result (what a

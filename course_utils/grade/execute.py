@@ -4,6 +4,8 @@
 temporary working directory, talking over IPC sockets in a private directory (no
 TCP port races between parallel workers), and
 
+* first runs the grader's preamble (:mod:`~course_utils.grade.pipelines`: Keras' array
+  pipelines without tf.data's autotuner, the same numbers for less CPU);
 * runs every cell with ``allow_errors``: an error never stops later cells;
 * gives each cell ``cell_timeout`` seconds (the handout's own cells – setup, context,
   checks – at least ``given_timeout``: importing TensorFlow on a busy machine is
