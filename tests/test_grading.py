@@ -508,6 +508,8 @@ def test_the_command_exits_with_mains_status_after_writing_everything(tmp_path):
 
 def test_training_without_autotuning_gives_the_same_numbers_bit_for_bit(monkeypatch):
     """The grader's kernels feed arrays without tf.data's autotuner: same batches, same order, same weights."""
+    import inspect
+
     import keras
     import numpy as np
     from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
@@ -525,7 +527,8 @@ def test_training_without_autotuning_gives_the_same_numbers_bit_for_bit(monkeypa
         history = model.fit(x, y, epochs=3, batch_size=32, validation_split=0.2, verbose=0)  # shuffled, with a partial batch
         return history.history, model.get_weights(), model.predict(x[:7], verbose=0)
 
-    monkeypatch.setattr(ArrayDataAdapter, "get_tf_dataset", ArrayDataAdapter.get_tf_dataset)  # undone after the test
+    # Keras' own method (grading in this process may have wrapped it already); undone after the test
+    monkeypatch.setattr(ArrayDataAdapter, "get_tf_dataset", inspect.unwrap(ArrayDataAdapter.get_tf_dataset))
     autotuned = train()
     assert ArrayDataAdapter(x, y, batch_size=32, shuffle=True).get_tf_dataset().options().autotune.enabled is not False
     assert skip_autotuning() is True and skip_autotuning() is True  # a second call changes nothing
@@ -548,3 +551,29 @@ def test_kernels_run_the_preamble_before_the_learners_cells():
     assert run.status == "ok"
     assert run.events == []  # neither "preamble failed" nor an error in the probe cell
     assert len(notebook.cells) == 1  # the preamble is not left in the notebook
+
+
+def test_a_config_with_thousands_of_layers_is_refused_before_keras_reads_it(monkeypatch):
+    """An 8 MB export can describe ~13,000 layers; rebuilding them would hold up judging for minutes."""
+    import keras
+
+    from course_utils.grade.score import MAX_LAYER_CALLS, _layer_calls
+
+    inputs = keras.Input((4,))
+    branches = [keras.layers.Activation("relu")(inputs) for _ in range(MAX_LAYER_CALLS)]
+    wide = keras.Model(inputs, keras.layers.Concatenate()(branches))
+    assert _layer_calls(json.loads(wide.to_json())) == MAX_LAYER_CALLS + 2  # the branches, the input and the merge
+    def rebuilt(*args, **kwargs):
+        raise AssertionError("Keras was asked to rebuild the model")
+
+    monkeypatch.setattr(keras.saving, "deserialize_keras_object", rebuilt)
+    with pytest.raises(UnsafeModel, match=f"{MAX_LAYER_CALLS + 2:,} layer calls"):
+        rebuild_model(wide.to_json())  # counted from the JSON alone
+    monkeypatch.undo()
+    shared = keras.layers.Dense(4)
+    x = inputs
+    for _ in range(3):
+        x = shared(x)
+    nested = keras.Sequential([keras.Input((4,)), keras.Model(inputs, x), keras.layers.Dense(2)])
+    # the outer input, the nested model, its input, its 3 calls of one Dense, the outer Dense
+    assert _layer_calls(json.loads(nested.to_json())) == 1 + 1 + 1 + 3 + 1

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +47,13 @@ def skip_autotuning() -> bool:
     if getattr(original, _MARK, False):
         return True
 
+    @functools.wraps(original)  # also keeps Keras' own method as __wrapped__
     def get_tf_dataset(self: Any) -> Any:
         options = tf.data.Options()
         options.autotune.enabled = False
         return original(self).with_options(options)
 
     setattr(get_tf_dataset, _MARK, True)
-    get_tf_dataset.__doc__ = original.__doc__
     adapter.get_tf_dataset = get_tf_dataset
     return True
 

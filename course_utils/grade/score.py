@@ -57,6 +57,10 @@ _ALLOWED_MODULES = (
     "keras.ops",
 )
 _REFUSED_CLASSES = {"Lambda", "TFSMLayer"}
+#: Layer calls a rebuilt model may have. Keras rebuilds a config at roughly 2–3 ms per
+#: call, and an exported config may be 8 MB (some 13,000 small layers): without a cap
+#: one forged answer could hold up judging for minutes. The course's models have < 100.
+MAX_LAYER_CALLS = 1_000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 
@@ -158,6 +162,12 @@ def rebuild_model(config_text: str, weights: list[Any] | None = None) -> tuple[A
     if not isinstance(config, dict):
         raise UnsafeModel("Your model's saved config could not be read.")
     _vet(config)
+    calls = _layer_calls(config)
+    if calls > MAX_LAYER_CALLS:
+        raise UnsafeModel(
+            f"Your model is made of {calls:,} layer calls; the grader rebuilds models of up to {MAX_LAYER_CALLS:,}. "
+            "This exercise's model needs far fewer: check how many layers your code adds."
+        )
     try:
         parameters = _parameter_count(config)
         if parameters > MAX_PARAMETERS:
@@ -185,6 +195,31 @@ def rebuild_model(config_text: str, weights: list[Any] | None = None) -> tuple[A
         except Exception as error:  # the checks copy the reference weights anyway
             notes.append(f"exported weights did not fit ({type(error).__name__})")
     return model, notes
+
+
+def _layer_calls(config: Any) -> int:
+    """How many layer calls a model config describes, nested models included.
+
+    Each entry of a ``"layers"`` list counts once per call (its ``inbound_nodes``), at
+    least once.
+
+    Example:
+        >>> _layer_calls(json.loads(keras.Sequential([keras.Input((8,)), layers.Dense(3)]).to_json()))   # doctest: +SKIP
+        2
+    """
+    calls, stack = 0, [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            layers = node.get("layers")
+            if isinstance(layers, list):
+                for layer in layers:
+                    inbound = layer.get("inbound_nodes") if isinstance(layer, dict) else None
+                    calls += max(1, len(inbound) if isinstance(inbound, list) else 0)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return calls
 
 
 def _parameter_count(config: dict[str, Any]) -> int:
