@@ -7,7 +7,7 @@ buffer sizes. For the course's small in-memory data sets that costs more than it
 saves, most of all when a kernel has a core to itself: measured on a 2-core machine,
 ex01's context cell (two 8-epoch fits of a 3-layer model) took 2.5–2.9 s with the
 autotuner off against 3.0–3.9 s with it on, and with it on the kernel sat idle for
-15–25 % of that time, waiting on those hand-offs.
+15–22 % of that time, waiting on those hand-offs.
 
 Turning autotuning off changes how many threads and buffers the pipeline uses, never
 which samples go into which batch or in what order, so every trained number is the
