@@ -54,7 +54,9 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from course_utils.grade.execute import NOT_RUN_ROLES
 from course_utils.grade.pipelines import preamble
+from course_utils.grade.restore import course_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,7 +142,7 @@ def workload_ceiling(path: Path, folder: Path, threads: int | None = None) -> fl
     """
     notebook = nbformat.read(path, as_version=4)
     notebook.cells = [nbformat.v4.new_code_cell(preamble())] + [
-        cell for cell in notebook.cells if cell.metadata.get("course", {}).get("role") != "check"
+        cell for cell in notebook.cells if course_of(cell).get("role") not in NOT_RUN_ROLES
     ]
     cores = os.cpu_count() or 1
     one = asyncio.run(_side_by_side(notebook, folder, 1, threads or cores))
