@@ -1,13 +1,20 @@
 # Two commands matter to a learner:  make lab   and   make test.
 # Every target is idempotent: a second run finds the stamps and reinstalls nothing.
 
-PYTHON      ?= python3.11
-VENV        := .venv
+# The course supports Python 3.11, 3.12 and 3.13. Without PYTHON=..., make takes the newest of
+# python3.13, python3.12, python3.11 that really starts: a pyenv shim can sit on the PATH and still
+# answer "command not found", so each candidate is run, not just looked up.
+SUPPORTED_PYTHONS := python3.13 python3.12 python3.11
+PYTHON_OK         := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell $(p) -c '$(PYTHON_OK)' >/dev/null 2>&1 && echo $(p))))
+endif
+VENV        ?= .venv
 VPY         := $(VENV)/bin/python
 STAMP       := $(VENV)/.requirements-installed
 KERNEL_JSON := $(VENV)/share/jupyter/kernels/python3/kernel.json
 # Our venv's kernels come first, even when a user-wide "python3" kernel exists.
-export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 # The same quiet TensorFlow start-up as course_utils sets (see course_utils/__init__.py).
 export TF_CPP_MIN_LOG_LEVEL := 2
 export TF_ENABLE_ONEDNN_OPTS := 0
@@ -29,12 +36,18 @@ help:
 setup: $(STAMP) dot kernel
 
 $(VPY):
-	@command -v $(PYTHON) >/dev/null 2>&1 || { \
-	  echo "The course needs Python 3.11 ('$(PYTHON)' was not found)."; \
-	  echo "  apt:   apt-get install python3.11 python3.11-venv"; \
-	  echo "  brew:  brew install python@3.11"; \
-	  echo "  conda: conda create -n py311 python=3.11 && conda activate py311"; \
-	  echo "Then run make again, or point at it: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "The course needs Python 3.11, 3.12 or 3.13, and none of python3.13, python3.12, python3.11 runs here."; \
+	  echo "  apt:   apt-get install python3.12 python3.12-venv   (or python3.11 / python3.13)"; \
+	  echo "  brew:  brew install python@3.13"; \
+	  echo "  conda: conda create -n course python=3.12 && conda activate course"; \
+	  echo "Then run make again, or point at one: make PYTHON=/path/to/python3.12 ..."; exit 1; \
+	fi
+	@$(PYTHON) -c '$(PYTHON_OK)' >/dev/null 2>&1 || { \
+	  echo "'$(PYTHON)' does not run, or is not Python 3.11, 3.12 or 3.13:"; \
+	  $(PYTHON) --version 2>&1 | sed 's/^/  /'; \
+	  echo "Point at a supported interpreter: make PYTHON=/path/to/python3.12 ..."; exit 1; }
+	@echo "Creating $(VENV) with $$($(PYTHON) --version 2>&1) ($(PYTHON)) ..."
 	$(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 

@@ -16,9 +16,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Check", "EnvironmentReport", "check_environment"]
+__all__ = ["Check", "EnvironmentReport", "check_dot", "check_environment"]
 
-_INSTALL = "run `make lab` from the course folder (it installs the pinned requirements), or `pip install -r requirements.txt`"
+_INSTALL = (
+    "run `make lab` in the course's repository (it installs the pinned requirements), or reinstall the course "
+    "package: `pip install --force-reinstall <the course's wheel or repository>`"
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def check_environment() -> EnvironmentReport:
             _package("tensorflow", "TensorFlow", minimum=(2, 16)),
             _keras(),
             _package("graphviz", "graphviz (Python package)", minimum=(0, 20)),
-            _dot(),
+            check_dot(),
             _package("ipywidgets", "ipywidgets", minimum=(8, 0)),
             _widget_front_end(),
             _package("matplotlib", "matplotlib", minimum=(3, 5)),
@@ -70,8 +73,12 @@ def check_environment() -> EnvironmentReport:
 
 def _python() -> Check:
     version = ".".join(map(str, sys.version_info[:2]))
-    ok = sys.version_info[:2] == (3, 11)
-    return Check("Python", ok, version, "the course is tested on Python 3.11; `make lab` creates a 3.11 virtual environment")
+    ok = (3, 11) <= sys.version_info[:2] <= (3, 13)
+    return Check(
+        "Python", ok, version,
+        "the course is tested on Python 3.11, 3.12 and 3.13; `make lab PYTHON=python3.12` creates a virtual "
+        "environment with one of them, or install the course into one: `pip install functional-keras-course`",
+    )
 
 
 def _package(module: str, label: str, minimum: tuple[int, ...]) -> Check:
@@ -112,7 +119,8 @@ def _widget_front_end() -> Check:
     return Check(name, False, "not found", fix)
 
 
-def _dot() -> Check:
+def check_dot() -> Check:
+    """Graphviz's ``dot`` program: on the PATH, and it runs."""
     path = shutil.which("dot")
     fix = (
         "install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS) "

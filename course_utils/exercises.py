@@ -30,12 +30,11 @@ from pathlib import Path
 
 import nbformat
 
+from course_utils.locations import exercises_folder, solutions_folder
 from course_utils.notebooks import normalise
 from course_utils.regions import RegionError, has_regions, strip_regions
 
 __all__ = ["ExerciseBuildError", "build_all", "exercise_text"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class ExerciseBuildError(ValueError):
@@ -91,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_utils.exercises", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     build = commands.add_parser("build", help="write exercises/ from solutions/")
-    build.add_argument("--solutions", type=Path, default=ROOT / "solutions", help="folder of solution notebooks")
-    build.add_argument("--exercises", type=Path, default=ROOT / "exercises", help="folder to write exercises into")
+    build.add_argument("--solutions", type=Path, default=solutions_folder(), help="folder of solution notebooks")
+    build.add_argument("--exercises", type=Path, default=exercises_folder(), help="folder to write exercises into")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if anything is out of date")
     args = parser.parse_args(argv)
     try:

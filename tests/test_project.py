@@ -44,7 +44,7 @@ def test_readme_gives_the_two_commands_and_every_lesson():
 
 
 def test_course_kernel_is_registered_with_quiet_tensorflow():
-    kernel = ROOT / ".venv" / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
+    kernel = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
     if not kernel.exists():
         pytest.fail("run `make test` (it registers the course kernel) rather than bare pytest")
     spec = json.loads(kernel.read_text())

@@ -44,16 +44,12 @@ import numpy as np
 
 from course_utils.checks.models import compare_models
 from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, NOT_ATTEMPTED, Outcome, Shown
+from course_utils.locations import solutions_folder
 from course_utils.regions import region_text
 
 __all__ = ["Exercise", "Problem", "exercise", "solutions_folder"]
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-
-
-def solutions_folder() -> Path:
-    """Where the solution notebooks live: ``solutions/`` beside the package."""
-    return _PACKAGE.parent / "solutions"
+_PACKAGE = Path(__file__).resolve().parent.parent  # course_utils/: its frames are not the learner's
 
 
 def exercise(name: str, *, folder: str | Path | None = None) -> "Exercise":
@@ -61,8 +57,9 @@ def exercise(name: str, *, folder: str | Path | None = None) -> "Exercise":
     path = Path(folder or solutions_folder()) / f"{name}.ipynb"
     if not path.is_file():
         raise FileNotFoundError(
-            f"The reference for {name!r} was not found at {path}. The checks need the course's solutions/ folder "
-            "beside course_utils; ask your instructor if it was left out on purpose."
+            f"The reference for {name!r} was not found at {path}. Check the spelling (the names are those of "
+            "the notebooks in exercises/, such as 'ex01_sequential'); if it is right, the course's solutions are "
+            "missing: reinstall the course, or ask your instructor if they were left out on purpose."
         )
     return Exercise(name, _read_notebook(path))
 

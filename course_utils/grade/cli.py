@@ -45,7 +45,8 @@ from course_utils.grade import GRADER_VERSION
 from course_utils.grade.discover import Submission, Unreadable, discover, identify, read_notebook, safe_name, student_of
 from course_utils.grade.execute import Limits
 from course_utils.grade.gradebook import Log, ResultStore, write_feedback, write_gradebook
-from course_utils.grade.job import Job, course_root, finish, fingerprint, run, start_warming
+from course_utils.grade.job import Job, finish, fingerprint, run, start_warming
+from course_utils.locations import exercises_folder, solutions_folder
 from course_utils.grade.restore import course_of, restore
 
 __all__ = ["GraderFailure", "Summary", "grade", "main"]
@@ -76,10 +77,9 @@ class Summary:
 
 def known_exercises() -> dict[str, nbformat.NotebookNode]:
     """Handouts that have a solution: name → handout notebook."""
-    root = course_root()
     found = {}
-    for path in sorted((root / "exercises").glob("ex*.ipynb")):
-        if (root / "solutions" / path.name).is_file():
+    for path in sorted(exercises_folder().glob("ex*.ipynb")):
+        if (solutions_folder() / path.name).is_file():
             found[path.stem] = nbformat.read(path, as_version=4)
     return found
 
@@ -325,14 +325,14 @@ def grade(
     return summary
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, prog: str = "python -m course_utils.grade") -> int:
     """The command line; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m course_utils.grade",
+        prog=prog,
         description="Grade a folder of submitted exercise notebooks: each runs in its own kernel, within limits, "
         "and is judged with the same checks as q1.check(). Writes OUT/gradebook.csv, OUT/feedback/<student>.md "
         "and OUT/grading_log.jsonl.",
-        epilog="Example: python -m course_utils.grade submissions/ --out gradebook/ --exercise ex01_sequential --workers 2\n"
+        epilog=f"Example: {prog} submissions/ --out gradebook/ --exercise ex01_sequential --workers 2\n"
         "Exit status: 0 graded (whatever the students' results), 1 the grader failed on some submission, 2 usage error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -31,20 +31,17 @@ import nbformat
 
 from course_utils.grade import GRADER_VERSION
 from course_utils.grade.execute import Limits, execute
+from course_utils.locations import exercises_folder, solutions_folder
 
-__all__ = ["Job", "course_root", "finish", "fingerprint", "handout_path", "run", "start_warming"]
+__all__ = ["Job", "finish", "fingerprint", "handout_path", "run", "start_warming"]
 
 _WARMING: dict[str, threading.Thread] = {}
 _WARMING_LOCK = threading.Lock()
 
 
-def course_root() -> Path:
-    """The course checkout this grader belongs to (holds exercises/ and solutions/)."""
-    return Path(__file__).resolve().parent.parent.parent
-
-
 def handout_path(name: str) -> Path:
-    return course_root() / "exercises" / f"{name}.ipynb"
+    """The handout of exercise ``name``, in the installed package or the checkout (:mod:`course_utils.locations`)."""
+    return exercises_folder() / f"{name}.ipynb"
 
 
 def fingerprint(name: str) -> str:
@@ -57,13 +54,15 @@ def fingerprint(name: str) -> str:
         >>> len(fingerprint("ex01_sequential"))
         64
     """
-    root = course_root()
-    package = root / "course_utils"
-    files = [handout_path(name), root / "solutions" / f"{name}.ipynb"]
-    files += sorted((package / "checks").glob("*.py")) + sorted((package / "grade").glob("*.py"))
+    package = Path(__file__).resolve().parent.parent
+    files = {f"exercises/{name}.ipynb": handout_path(name), f"solutions/{name}.ipynb": solutions_folder() / f"{name}.ipynb"}
+    for module in sorted((package / "checks").glob("*.py")) + sorted((package / "grade").glob("*.py")):
+        files[module.relative_to(package.parent).as_posix()] = module
+    # Named by their place in the course, not on this disk: a checkout and an installed
+    # course with the same files have the same fingerprint.
     digest = hashlib.sha256(GRADER_VERSION.encode())
-    for path in files:
-        digest.update(str(path.relative_to(root)).encode())
+    for label, path in files.items():
+        digest.update(label.encode())
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
     return digest.hexdigest()
 
