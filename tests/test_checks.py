@@ -142,3 +142,121 @@ def test_attention_with_the_key_spelled_out_equals_the_default():
         return keras.Model(x, layers.Add()([x, attended]))
 
     assert judge(lambda: block(True), lambda: block(False)) is None
+
+
+# ------------------------------------------------- canonical spellings and their messages
+def dense_stack(spelling="setting"):
+    """8 -> Dense(16, relu) -> Dense(3, softmax), with the activations spelled in several ways."""
+    x = keras.Input((8,))
+    if spelling == "setting":
+        return keras.Model(x, layers.Dense(3, activation="softmax")(layers.Dense(16, activation="relu")(x)))
+    if spelling == "layers":
+        return keras.Model(x, layers.Softmax()(layers.Dense(3)(layers.ReLU()(layers.Dense(16)(x)))))
+    if spelling == "ops":
+        return keras.Model(x, layers.Dense(3, activation="softmax")(keras.ops.relu(layers.Dense(16)(x))))
+    if spelling == "nested":
+        inner = keras.Sequential([keras.Input((8,)), layers.Dense(16), layers.Activation("relu")])
+        return keras.Model([x], [layers.Dense(3, activation="softmax")(inner(x))])
+    raise ValueError(spelling)
+
+
+@pytest.mark.parametrize("spelling", ["layers", "nested"])
+def test_folded_spellings_are_the_same_design(spelling):
+    assert judge(lambda: dense_stack(spelling), dense_stack) is None
+    assert judge(dense_stack, lambda: dense_stack(spelling)) is None
+
+
+def test_an_activation_that_cannot_fold_stays_a_difference():
+    def relu_after_a_relu():
+        x = keras.Input((8,))
+        return keras.Model(x, layers.Dense(3, activation="softmax")(layers.ReLU()(layers.Dense(16, activation="relu")(x))))
+
+    message = judge(relu_after_a_relu, dense_stack)
+    assert message == "Your model uses a ReLU layer ('re_lu') that this design does not need.", message
+
+    def extra_activation():
+        x = keras.Input((8,))
+        hidden = layers.Activation("relu")(layers.Dense(16, activation="relu")(x))
+        return keras.Model(x, layers.Dense(3, activation="softmax")(hidden))
+
+    message = judge(extra_activation, dense_stack)
+    assert message == "Your model uses an Activation layer ('activation') that this design does not need.", message
+
+
+def test_an_unfolded_spelling_is_told_what_to_write():
+    message = judge(lambda: dense_stack("ops"), dense_stack)
+    assert "applies relu with keras.ops directly" in message and "activation='relu' on the layer before it" in message, message
+
+
+def test_a_missing_stand_alone_activation_is_named_as_the_reference_writes_it():
+    def summed(activation):
+        a, b = keras.Input((4,)), keras.Input((4,))
+        added = layers.Add()([a, b])
+        return keras.Model([a, b], activation(added) if activation else added)
+
+    message = judge(lambda: summed(None), lambda: summed(layers.Softmax()))
+    assert message.startswith("Your model has no Softmax layer"), message
+    assert judge(lambda: summed(layers.Activation("softmax")), lambda: summed(layers.Softmax())) is None
+    assert judge(lambda: summed(layers.ReLU()), lambda: summed(layers.Activation("relu"))) is None
+
+
+def test_softmax_on_another_axis_is_a_setting_and_says_which():
+    def scores(axis):
+        x = keras.Input((4, 6))
+        return keras.Model(x, layers.Softmax(axis=axis)(layers.Dense(6)(x)))
+
+    assert judge(lambda: scores(2), lambda: scores(-1)) is None
+    message = judge(lambda: scores(1), lambda: scores(-1))
+    assert "(Softmax: axis=1)" in message, message
+
+
+def test_a_sequential_sub_model_counts_as_a_nested_model():
+    def siamese_encoder(kind):
+        if kind == "sequential":
+            encoder = keras.Sequential([keras.Input((4,)), layers.Dense(8)])
+        else:
+            record = keras.Input((4,))
+            encoder = keras.Model(record, layers.Dense(8)(record))
+        a, b = keras.Input((4,)), keras.Input((4,))
+        return keras.Model([a, b], layers.Subtract()([encoder(a), encoder(b)]))
+
+    reset(0)
+    learner = siamese_encoder("sequential")
+    reset(0)
+    assert compare_models(learner, siamese_encoder("functional"), nested=True) is None
+    reset(0)
+    plain = siamese()
+    reset(0)
+    message = compare_models(plain, siamese_encoder("functional"), nested=True)
+    assert message.startswith("Your model does not call another model as a layer") and "keras.Sequential counts too" in message
+    assert judge(siamese, lambda: siamese_encoder("sequential")) is None  # not asked for: the layers alone are the design
+
+
+def test_weightless_layers_are_not_said_to_share_weights():
+    def pooled(shared):
+        a, b = keras.Input((5, 3)), keras.Input((5, 3))
+        first = layers.GlobalAveragePooling1D()
+        second = first if shared else layers.GlobalAveragePooling1D()
+        return keras.Model([a, b], layers.Concatenate()([first(a), second(b)]))
+
+    message = judge(lambda: pooled(True), lambda: pooled(False))
+    assert message == "Your model calls one GlobalAveragePooling1D layer 2 times; this design needs a separate layer for each call."
+    message = judge(lambda: pooled(False), lambda: pooled(True))
+    assert "share weights" not in message and "GlobalAveragePooling1D layer should be created once" in message, message
+
+
+def test_reuse_of_a_given_model_is_verified_by_layer_identity():
+    from course_utils.checks.models import reuse_difference
+    from course_utils.checks.problems import given_layer_paths, layers_at
+
+    reset(0)
+    stack = dense_stack()
+    reused = keras.Model(stack.inputs, stack.layers[1].output)
+    fresh_stack = dense_stack()
+    fresh = keras.Model(fresh_stack.inputs, fresh_stack.layers[1].output)
+    own = {id(layer) for layer in stack.layers}
+    assert given_layer_paths(reused, stack) == [stack.layers[1].name]
+    assert layers_at(reused, given_layer_paths(reused, stack)) == {id(stack.layers[1])}
+    assert reuse_difference(reused, reused, own, own, "stack") is None
+    message = reuse_difference(fresh, reused, set(), own, "stack")
+    assert message.startswith("Your model has the right design, but its layer") and "build it from stack's own layers" in message

@@ -104,7 +104,9 @@ def test_every_question_has_several_wrong_answers(name, exercises):
 @pytest.mark.parametrize("name, question, answer, reason", list(wrong_cases()))
 def test_wrong_answer_is_incorrect_with_its_reason(name, question, answer, reason, exercises):
     problem = getattr(exercises[name], question)
-    outcome = problem.check(**{problem.name: answer})
+    reused = problem.spec.get("reuses")
+    given = {reused: exercises[name].reference_namespace(question)[reused]} if reused else {}
+    outcome = problem.check(**{problem.name: answer}, **given)
     assert outcome.status in (INCORRECT, ERROR), repr(outcome)
     assert reason in outcome.message, repr(outcome)
     assert "Traceback" not in outcome.message and "course_utils" not in outcome.message
@@ -113,8 +115,9 @@ def test_wrong_answer_is_incorrect_with_its_reason(name, question, answer, reaso
 @pytest.mark.parametrize("name", NAMES)
 def test_reference_answers_pass_in_explicit_form(name, exercises):
     for problem in exercises[name].questions:
-        reference = exercises[name].reference_namespace(problem.question)[problem.name]
-        assert problem.check(**{problem.name: reference}).status == CORRECT
+        namespace = exercises[name].reference_namespace(problem.question)
+        given = {problem.spec["reuses"]: namespace[problem.spec["reuses"]]} if "reuses" in problem.spec else {}
+        assert problem.check(**{problem.name: namespace[problem.name]}, **given).status == CORRECT
 
 
 def test_learner_errors_show_their_line_not_ours():

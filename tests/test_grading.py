@@ -248,10 +248,16 @@ def ex01():
     return exercise(NAME)
 
 
+def _given(problem):
+    """The model of the notebook a question reuses (``"reuses"`` in its metadata), as the learner has it."""
+    reused = problem.spec.get("reuses")
+    return {reused: problem.exercise.reference_namespace(problem.question)[reused]} if reused else {}
+
+
 def _export_in_process(problem, answer, tmp_path):
     """Run the export cell's code here, on a fake learner namespace, and read the record back."""
     directory = Path(tempfile.mkdtemp(prefix=f"export-{problem.question}-", dir=tmp_path))
-    namespace = {} if answer is Ellipsis else {problem.name: answer}
+    namespace = {**_given(problem), **({} if answer is Ellipsis else {problem.name: answer})}
     exec(cell_source(problem.spec, nonce="n0nce", directory=directory), namespace)
     return read_record(directory, "n0nce", problem.question)
 
@@ -285,7 +291,7 @@ def test_every_exercise_round_trips_through_the_grader(name, tmp_path):
     for problem in problems.questions:
         reference = problems.reference_namespace(problem.question)[problem.name]
         for answer in [reference, Ellipsis, *[case[1] for case in wrong.get(problem.question, [])]]:
-            in_notebook = problem.check(**{problem.name: answer})
+            in_notebook = problem.check(**{problem.name: answer}, **_given(problem))
             graded, _ = judge_record(problem, _export_in_process(problem, answer, tmp_path))
             assert (graded.status, graded.message) == (in_notebook.status, in_notebook.message), (problem.question, answer)
 

@@ -13,6 +13,10 @@ its metadata::
   with the reference value; ``choices`` lists the allowed answers.
 
 ``"functional_only": true`` on a model question rejects a ``keras.Sequential`` answer.
+``"nested_model": true`` asks for sub-models: the answer must call as many models as
+layers as the reference does (any ``keras.Model`` counts). ``"reuses": "stack"`` says
+that the answer must be built from the very layers of the model ``stack`` made in the
+cells above, wherever the reference is (:func:`given_layer_paths`).
 
 Other cells have the roles ``setup`` (imports, data, loading the exercise),
 ``context`` (code the learner runs, such as training) and ``check`` (``q1.check()``).
@@ -42,12 +46,12 @@ from typing import Any
 
 import numpy as np
 
-from course_utils.checks.models import compare_models
+from course_utils.checks.models import compare_models, reuse_difference
 from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, NOT_ATTEMPTED, Outcome, Shown
 from course_utils.locations import solutions_folder
 from course_utils.regions import region_text
 
-__all__ = ["Exercise", "Problem", "exercise", "solutions_folder"]
+__all__ = ["Exercise", "Problem", "exercise", "given_layer_paths", "layers_at", "solutions_folder"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # course_utils/: its frames are not the learner's
 
@@ -141,9 +145,16 @@ class Problem:
     # ------------------------------------------------------------- check
     def check(self, **given: Any) -> Outcome:
         """Check the learner's answer, read from the notebook or given as ``name=value``."""
-        answer = given[self.name] if self.name in given else _learner_namespace().get(self.name, Ellipsis)
-        produced = self.produce(answer)
-        return produced if isinstance(produced, Outcome) else self.judge(produced)
+        namespace = {**_learner_namespace(), **given}
+        produced = self.produce(namespace.get(self.name, Ellipsis))
+        if isinstance(produced, Outcome):
+            return produced
+        given_layers = None
+        reused = self.spec.get("reuses")
+        if reused:
+            paths = given_layer_paths(produced, namespace.get(reused))
+            given_layers = None if paths is None else layers_at(produced, paths)
+        return self.judge(produced, given_layers=given_layers)
 
     def produce(self, answer: Any) -> Any:
         """Turn the learner's answer into what is judged: the model their function builds, or the value.
@@ -170,13 +181,17 @@ class Problem:
             return self.outcome(NOT_ATTEMPTED, f"{self.name}() does not return a model yet: finish it, then check again.")
         return model
 
-    def judge(self, produced: Any) -> Outcome:
-        """Compare a produced model (or value) with the reference solution's."""
+    def judge(self, produced: Any, *, given_layers: set[int] | None = None) -> Outcome:
+        """Compare a produced model (or value) with the reference solution's.
+
+        For a question that ``reuses`` a given model, ``given_layers`` holds the ids of
+        the answer's layers that are that model's own (None: the model was not there).
+        """
         if self.spec["kind"] == "model":
-            return self._judge_model(produced)
+            return self._judge_model(produced, given_layers)
         return self._judge_value(produced)
 
-    def _judge_model(self, model: Any) -> Outcome:
+    def _judge_model(self, model: Any, given_layers: set[int] | None = None) -> Outcome:
         import keras
 
         from course_utils.training import reset
@@ -188,11 +203,22 @@ class Problem:
                 INCORRECT, "This question asks for the Functional API: build it with keras.Model(inputs, outputs), not keras.Sequential."
             )
         reset(0)
-        reference = self.exercise.reference_namespace(self.question)[self.name]()
+        namespace = self.exercise.reference_namespace(self.question)
+        reference = namespace[self.name]()
         try:
-            reason = compare_models(model, reference)
+            reason = compare_models(model, reference, nested=bool(self.spec.get("nested_model")))
         except Exception as error:  # e.g. an unbuilt Sequential: say what to do
             reason = f"Your model could not be read as a graph ({type(error).__name__}: {error}). Start it with keras.Input."
+        reused = self.spec.get("reuses")
+        if not reason and reused:
+            if given_layers is None:
+                reason = (
+                    f"This question builds on {reused}, made in the cells above, and there is no model called {reused} "
+                    "in your notebook: run those cells, then check again."
+                )
+            else:
+                theirs = layers_at(reference, given_layer_paths(reference, namespace[reused]) or [])
+                reason = reuse_difference(model, reference, given_layers, theirs, reused)
         if reason:
             return self.outcome(INCORRECT, reason)
         return self.outcome(
@@ -263,6 +289,45 @@ def _silenced() -> Iterator[None]:
         plt.show = show  # type: ignore[assignment]
         plt.close("all")
         tf_logger.setLevel(level)
+
+
+def given_layer_paths(model: Any, given: Any) -> list[str] | None:
+    """Paths ("name", or "submodel/name") of the layers of ``model`` that are layers of ``given``.
+
+    None when ``given`` is not a Keras model. The classroom grader records these in the
+    learner's kernel, where the layer objects live, and finds them again by path in the
+    model it rebuilds from the exported config.
+
+    Example:
+        >>> given_layer_paths(keras.Model(stack.input, stack.get_layer("hidden_1").output), stack)   # doctest: +SKIP
+        ['hidden_1']
+    """
+    keras = sys.modules.get("keras")
+    if keras is None or not isinstance(given, keras.Model) or not isinstance(model, keras.Model):
+        return None
+    own = {id(layer) for layer in given._flatten_layers(include_self=False, recursive=True)}
+    return [path for path, layer in _layer_paths(model) if id(layer) in own]
+
+
+def _layer_paths(model: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """(path, layer) for every layer of ``model``, sub-models' layers included."""
+    import keras
+
+    found = []
+    for layer in model._flatten_layers(include_self=False, recursive=False):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        path = prefix + layer.name
+        found.append((path, layer))
+        if isinstance(layer, keras.Model):
+            found.extend(_layer_paths(layer, path + "/"))
+    return found
+
+
+def layers_at(model: Any, paths: list[str]) -> set[int]:
+    """ids of the layers of ``model`` at the given paths (paths that name nothing are ignored)."""
+    wanted = set(paths)
+    return {id(layer) for path, layer in _layer_paths(model) if path in wanted}
 
 
 def _role(cell: Any) -> str:

@@ -9,7 +9,9 @@ After the learner's cells have run, the grader sends one *export cell* per quest
 * it loads a private copy of ``course_utils/checks/problems.py`` from the file, so a
   monkeypatched ``Problem`` in the kernel is not the one that runs, and calls its
   ``Problem.produce`` (the code behind ``q1.check()``) with the handout's question spec;
-* it writes data only – a model's JSON config and its weights (``.npz``), a value as
+* it writes data only – a model's JSON config and its weights (``.npz``), for a question
+  that ``reuses`` a given model the paths of the answer's layers that are that model's
+  own (:func:`~course_utils.checks.problems.given_layer_paths`), a value as
   tagged JSON, or what went wrong (the exception's type and message) – to a directory
   and a file name with a random nonce that the grader chose when the cell was sent.
 
@@ -127,6 +129,8 @@ def _export(spec, nonce, directory, problems_file, user):
                     record["text"] = str(error)[:500]
                 else:
                     record["kind"] = "model"
+                    if spec.get("reuses"):  # which of the given model's own layers the answer calls
+                        record["reused"] = problems.given_layer_paths(produced, user.get(spec["reuses"]))
                     if produced.count_params() <= MAX_PARAMETERS:
                         numpy = sys.modules["numpy"]
                         with builtins.open(base + ".npz.part", "wb") as stream:
@@ -158,7 +162,7 @@ def cell_source(spec: dict[str, Any], *, nonce: str, directory: Path, problems: 
     (the learner's namespace, where their answer lives) comes from the kernel.
     """
     constants = {
-        "SPEC": {key: spec[key] for key in ("question", "kind", "name") if key in spec},
+        "SPEC": {key: spec[key] for key in ("question", "kind", "name", "reuses") if key in spec},
         "NONCE": nonce,
         "DIRECTORY": str(directory),
         "PROBLEMS_FILE": str(problems or problems_file()),
@@ -195,6 +199,9 @@ def read_record(directory: Path, nonce: str, question: str) -> Record | None:
     for key in ("text", "type", "config"):
         if key in data and not isinstance(data[key], str):
             return Record(question, "failed", {"text": f"the record's {key} is not text"})
+    reused = data.get("reused")
+    if reused is not None and not (isinstance(reused, list) and len(reused) <= 10_000 and all(isinstance(p, str) and len(p) <= 1000 for p in reused)):
+        return Record(question, "failed", {"text": "the record's list of reused layers is not a list of names"})
     record = Record(question, kind, {k: v for k, v in data.items() if k not in ("nonce", "question", "kind")})
     if kind == "model":
         if not isinstance(data.get("config"), str):

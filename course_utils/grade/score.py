@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, Outcome
-from course_utils.checks.problems import Exercise, Problem, exercise
+from course_utils.checks.problems import Exercise, Problem, layers_at, exercise
 from course_utils.grade.export import MAX_PARAMETERS, Record, decode_value
 
 __all__ = ["QuestionResult", "UnsafeModel", "load_exercise", "rebuild_model", "score", "warm_up"]
@@ -293,7 +293,10 @@ def judge_record(problem: Problem, record: Record) -> tuple[Outcome, list[str]]:
                 model, notes = rebuild_model(str(data.get("config", "")), record.weights)
             except UnsafeModel as refused:
                 return problem.outcome(INCORRECT, str(refused)), ["model refused"]
-            return problem.judge(model), notes
+            given_layers = None
+            if problem.spec.get("reuses") and isinstance(data.get("reused"), list):
+                given_layers = layers_at(model, [str(path) for path in data["reused"]])
+            return problem.judge(model, given_layers=given_layers), notes
         detail = _clean(str(data.get("text", "")), 300)
         return (
             Outcome(

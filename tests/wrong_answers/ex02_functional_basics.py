@@ -108,6 +108,12 @@ def starts_in_the_middle():
     return keras.Model(stack.get_layer("hidden_1").output, stack.get_layer("hidden_2").output)
 
 
+def fresh_extractor():
+    """The right design, but from new layers: what stack learned is thrown away."""
+    stack = _stack()
+    return keras.Model(stack.inputs, stack.get_layer("hidden_2").output)
+
+
 def extractor_tensor():
     stack = _stack()
     return stack.get_layer("hidden_2").output
@@ -133,6 +139,7 @@ WRONG = {
         ("the whole classifier", whole_classifier, "Output 1 has shape (None, 4)"),
         ("starts at hidden_1's output", starts_in_the_middle, "Input 1 has shape (None, 32)"),
         ("keras.Model forgotten", extractor_tensor, "should return a keras.Model"),
+        ("new layers of the same shapes", fresh_extractor, "build it from stack's own layers"),
     ],
     "q4": [
         ("the copy", "snapshot", "not the answer"),

@@ -27,7 +27,7 @@ def flat_ensemble():
 
 
 def _base():
-    """The same design as the notebook's `base` (the check copies the trained weights into it)."""
+    """The same design as the notebook's `base`, from new layers (the check wants base's own)."""
     readings = keras.Input(shape=(8,))
     hidden_1 = layers.Dense(32, activation="relu", name="hidden_1")(readings)
     hidden_2 = layers.Dense(16, activation="relu", name="hidden_2")(hidden_1)
@@ -58,6 +58,7 @@ WRONG = {
         ("the new head only", lambda: _graft(outputs="new only"), "1 output"),
         ("heads in the other order", lambda: _graft(outputs="new first"), "in a different order"),
         ("two units", lambda: _graft(units=2), "Output 2 has shape (None, 2)"),
+        ("grafted onto a new copy of base", _graft, "build it from base's own layers"),
     ],
     "q3": [
         ("the logits forgotten", 297, "too low"),
