@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import progress
 from course_utils.checks.models import compare_models
 from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, NOT_ATTEMPTED, Outcome, Shown
 from course_utils.locations import solutions_folder
@@ -140,10 +141,15 @@ class Problem:
 
     # ------------------------------------------------------------- check
     def check(self, **given: Any) -> Outcome:
-        """Check the learner's answer, read from the notebook or given as ``name=value``."""
+        """Check the learner's answer, read from the notebook or given as ``name=value``.
+
+        The outcome is also added to the learner's record (:mod:`course_utils.progress`).
+        """
         answer = given[self.name] if self.name in given else _learner_namespace().get(self.name, Ellipsis)
         produced = self.produce(answer)
-        return produced if isinstance(produced, Outcome) else self.judge(produced)
+        outcome = produced if isinstance(produced, Outcome) else self.judge(produced)
+        progress.record(self.exercise.name, self.question, outcome.status)  # never raises
+        return outcome
 
     def produce(self, answer: Any) -> Any:
         """Turn the learner's answer into what is judged: the model their function builds, or the value.
