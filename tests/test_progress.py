@@ -247,3 +247,38 @@ def test_an_unknown_exercise_is_said_plainly(home):
     said = _cli("--exercise", "ex99_nothing", env_home=home)
     assert said.returncode == 1 and "no exercise named 'ex99_nothing'" in said.stdout
     assert "Traceback" not in said.stdout + said.stderr
+
+
+def test_chromium_renders_the_progress_view(home, monkeypatch):
+    from offline_browser import ARTIFACTS, offline_page, publish
+
+    sample = [  # a learner two weeks in: (day of January 2026, exercise, question, outcome)
+        (5, "ex01_sequential", "q1", INCORRECT), (5, "ex01_sequential", "q1", CORRECT), (5, "ex01_sequential", "q2", CORRECT),
+        (6, "ex01_sequential", "q3", CORRECT), (6, "ex01_sequential", "q4", CORRECT), (12, "ex02_functional_basics", "q1", CORRECT),
+        (12, "ex02_functional_basics", "q2", ERROR), (13, "ex02_functional_basics", "q3", INCORRECT), (13, "ex03_branching", "q1", NOT_ATTEMPTED),
+    ]
+    for day, *row in sample:
+        monkeypatch.setenv(progress.CLOCK_VARIABLE, f"2026-01-{day:02d}T12:00:00+00:00")
+        assert progress.record(*row)
+    view = progress.show()
+    page_file = home / "progress.html"
+    page_file.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body style='font-family:sans-serif'>{view._repr_html_()}</body></html>", encoding="utf-8")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "progress-view.png"
+    with offline_page(width=760, height=600) as (page, refused):
+        page.goto(page_file.as_uri())
+        badges = page.locator(".course-progress td > span")
+        assert badges.count() == 50
+        assert page.locator(".course-progress tr").count() == 12
+        shown = page.locator(".course-progress").inner_text()
+        assert "Your progress · 5 of 50 solved, 2 tried, 43 not started" in shown
+        assert "2026-01-06" in shown and "2026-01-13" in shown  # each question's own last attempt
+        colours = {}
+        for index in range(badges.count()):
+            text = badges.nth(index).inner_text().split()
+            colours.setdefault(text[0], set()).add(badges.nth(index).evaluate("e => getComputedStyle(e).backgroundColor"))
+        assert set(colours) == {"✔", "✘", "·"} and all(len(c) == 1 for c in colours.values())
+        assert len(set().union(*colours.values())) == 3, "each state has its own colour"
+        page.locator(".course-progress").screenshot(path=str(shot))
+    assert refused == []
+    publish(shot, "progress_view.png")
