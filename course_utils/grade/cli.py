@@ -235,7 +235,10 @@ def grade(
 
     def write_class_report(complete: bool) -> None:
         entries = [(row, feedback_names[row["file"]]) for row in rows.values()]
-        write_report(out, exercise, specs, entries, expected=len(parsed), complete=complete)
+        try:
+            write_report(out, exercise, specs, entries, expected=len(parsed), complete=complete)
+        except Exception as error:  # the report only shows the rows: a failure in it must not stop grading
+            log.write("report failed", error=f"{type(error).__name__}: {error}")
 
     def record_row(row: dict[str, Any], *, report: bool = True) -> None:
         rows[row["file"]] = row
