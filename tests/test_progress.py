@@ -101,21 +101,30 @@ def test_the_whole_course_is_listed_when_nothing_is_recorded(home):
 WRITER = """
 import sys, time
 from course_utils import progress
-start, tag, count = float(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-while time.time() < start:
-    time.sleep(0.001)
-saved = sum(progress.record("ex01_sequential", f"{tag}-{i}", "incorrect") for i in range(count))
+tag, count = sys.argv[1], int(sys.argv[2])
+print("ready", flush=True)
+sys.stdin.readline()  # both start writing at the same moment, whatever their start-up took
+saved = 0
+for i in range(count):
+    saved += progress.record("ex01_sequential", f"{tag}-{i}", "incorrect")
+    time.sleep(0.005)  # as kernels do, not back to back: SQLite's busy wait would let one writer starve the other
 print(saved)
 """
 
 
 def test_two_processes_writing_at_once_lose_nothing(home):
-    count = 300
-    start = time.time() + 3  # both start together, after their imports
+    count = 200
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(start), tag, str(count)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, tag, str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for tag in ("a", "b")
     ]
+    for writer in writers:
+        assert writer.stdout.readline().strip() == "ready"
+    for writer in writers:
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
     results = [writer.communicate(timeout=120) for writer in writers]
     for (out, err), writer in zip(results, writers):
         assert writer.returncode == 0, err
@@ -126,7 +135,7 @@ def test_two_processes_writing_at_once_lose_nothing(home):
         assert sorted(a.question for a in stored if a.question.startswith(tag)) == sorted(f"{tag}-{i}" for i in range(count))
     # they really interleaved: the rows of one writer are not all before the other's
     order = [a.question[0] for a in stored]
-    assert order.index("b") < len(order) - order[::-1].index("a") - 1
+    assert order.index("b") < len(order) - order[::-1].index("a") - 1 and order.index("a") < len(order) - order[::-1].index("b") - 1
 
 
 def test_a_corrupt_record_is_left_alone_and_noted_once(home, ex01, capsys):
