@@ -1,7 +1,9 @@
 """Execute course notebooks top to bottom and store them tidily (for maintainers).
 
 Stored outputs must come from a real, fresh, top-to-bottom run: this module runs a
-notebook in a new kernel (the course kernel, ``python3``), then normalises the JSON
+notebook in a new kernel (the course kernel, ``python3``) whose progress record starts
+empty in a temporary folder, with a fixed clock (as nbval's kernels have, see the
+repository's ``conftest.py``), then normalises the JSON
 so that diffs show only what changed: nbformat 4.5, stable cell ids, no execution
 timing metadata, sorted keys and a trailing newline.
 
@@ -16,13 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from course_utils.progress import reproducible_environment
 
 __all__ = ["execute_notebook", "normalise", "write_notebook"]
 
@@ -50,7 +56,9 @@ def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = Fa
     client.on_cell_execute = lambda cell, cell_index: started.append(time.perf_counter())
     client.on_cell_executed = lambda cell, cell_index, execute_reply: durations.append(time.perf_counter() - started[-1])
     start = time.perf_counter()
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="course-record-") as record:
+        # A learner's own progress, and today's date, never reach a stored output.
+        client.execute(env={**os.environ, **reproducible_environment(record)})
     elapsed = time.perf_counter() - start
     write_notebook(notebook, path)
     if timings:

@@ -11,7 +11,8 @@ without stopping the rest, as they do in nbval), and checks:
   rendered again in the browser; graphviz pictures contain nodes, PNGs are decoded images;
 * every explorer renders as live controls, not as its plain-text fallback, and moving one of its
   controls redraws it (ModelExplorer: new graph and summary; PlotExplorer: new picture);
-* in the exercise, every ``qN.check()`` shows its outcome ("not attempted" for the blank exercise).
+* in the exercise, every ``qN.check()`` shows its outcome ("not attempted" for the blank exercise), and
+  the last cell shows the exercise's progress view.
 
 Screenshots go to ``artifacts/browser/`` (gitignored). With ``UPDATE_DOCS=1`` the README pictures in
 ``docs/`` are regenerated from them. The server and all kernels are stopped at the end, also when a
@@ -186,6 +187,7 @@ class Lab:
             PYDEVD_DISABLE_FILE_VALIDATION="1",
             TF_CPP_MIN_LOG_LEVEL="2",
             TF_ENABLE_ONEDNN_OPTS="0",
+            FUNCTIONAL_KERAS_COURSE_HOME=str(tmp / "progress"),  # the kernels' own, empty progress record
         )
         self.port, self.token = _free_port(), secrets.token_hex(16)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -646,6 +648,10 @@ def test_exercise_runs_and_its_checks_show_their_outcome(page, lab, name):
         outcome = code_cell(page, index).locator(".jp-OutputArea-output[data-mime-type='text/html']")
         expect(outcome).to_contain_text("not attempted")
         expect(outcome).not_to_contain_text("Traceback")
+    # the last cell shows this exercise's part of the learner's record: nothing solved in a blank handout
+    progress_view = page.locator(".jp-OutputArea-output[data-mime-type='text/html'] .course-progress")
+    expect(progress_view).to_have_count(1)
+    expect(progress_view).to_contain_text(f"{name} · 0 of {len(checks)} solved")
     shot = ARTIFACTS / f"{name}-check.png"
     code_cell(page, checks[0]).screenshot(path=str(shot))
     # the docs picture: the learner's blank answer and the check under it

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -202,6 +203,20 @@ def test_feedback_uses_the_notebook_messages_and_names_repairs(graded):
     for page in feedback.glob("*.md"):  # the checks never state the expected values
         text = page.read_text(encoding="utf-8")
         assert "(5, 3)" not in text and "0.01 " not in text and "467" not in text
+
+
+def test_the_class_report_names_every_submission_and_status(graded):
+    text = (graded["out"] / "report.html").read_text(encoding="utf-8")
+    count = len(graded["expected"])
+    assert f"Complete: {count} of {count} notebook(s)." in text
+    for student in graded["expected"]:
+        assert f"<td><a href='feedback/{student}.md'>{student}</a></td>" in text
+    for status in set(graded["expected"].values()) - {"ok"}:
+        assert f"data-status='{status}'>{status} (1)</h3>" in text
+    # printing "correct" or patching the checker earns no share of correct answers: only the real solutions do
+    assert re.search(r"<tr><td>q2</td><td>[^<]*</td><td class='count'>2</td>", text)
+    log = (graded["out"] / "grading_log.jsonl").read_text(encoding="utf-8")
+    assert '"report failed"' not in log
 
 
 def test_log_records_every_submission_and_repair(graded):

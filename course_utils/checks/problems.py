@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils import progress
 from course_utils.checks.models import compare_models, reuse_difference
 from course_utils.checks.outcomes import CORRECT, ERROR, INCORRECT, NOT_ATTEMPTED, Outcome, Shown
 from course_utils.locations import solutions_folder
@@ -144,17 +145,23 @@ class Problem:
 
     # ------------------------------------------------------------- check
     def check(self, **given: Any) -> Outcome:
-        """Check the learner's answer, read from the notebook or given as ``name=value``."""
+        """Check the learner's answer, read from the notebook or given as ``name=value``.
+
+        The outcome is also added to the learner's record (:mod:`course_utils.progress`).
+        """
         namespace = {**_learner_namespace(), **given}
         produced = self.produce(namespace.get(self.name, Ellipsis))
         if isinstance(produced, Outcome):
-            return produced
-        given_layers = None
-        reused = self.spec.get("reuses")
-        if reused:
-            paths = given_layer_paths(produced, namespace.get(reused))
-            given_layers = None if paths is None else layers_at(produced, paths)
-        return self.judge(produced, given_layers=given_layers)
+            outcome = produced
+        else:
+            given_layers = None
+            reused = self.spec.get("reuses")
+            if reused:
+                paths = given_layer_paths(produced, namespace.get(reused))
+                given_layers = None if paths is None else layers_at(produced, paths)
+            outcome = self.judge(produced, given_layers=given_layers)
+        progress.record(self.exercise.name, self.question, outcome.status)  # never raises
+        return outcome
 
     def produce(self, answer: Any) -> Any:
         """Turn the learner's answer into what is judged: the model their function builds, or the value.

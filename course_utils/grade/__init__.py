@@ -9,7 +9,7 @@ Modules, one job each:
 
 * :mod:`~course_utils.grade.discover` – find submissions (``.ipynb``, ``.zip``), name the
   student, tell which exercise a notebook is;
-* :mod:`~course_utils.grade.restore` – put back the given cells (setup, context, checks)
+* :mod:`~course_utils.grade.restore` – put back the given cells (setup, context, checks, progress)
   from the handout, logging every repair;
 * :mod:`~course_utils.grade.export` – the code that runs after the learner's cells and
   exports each answer as data, and the grader's reader for it;
@@ -23,6 +23,8 @@ Modules, one job each:
   worker runs, locally or on Dask);
 * :mod:`~course_utils.grade.gradebook` – ``gradebook.csv``, feedback files, the log, the
   cache of finished results; every file written atomically;
+* :mod:`~course_utils.grade.report` – ``report.html``, the class at a glance: totals,
+  per-question shares and wrong-answer reasons, run statuses, students;
 * :mod:`~course_utils.grade.cli` – ``python -m course_utils.grade SUBMISSIONS --out OUT``.
 
 Example:

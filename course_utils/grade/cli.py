@@ -11,8 +11,8 @@ The steps, per run:
 3. restore the handed-out cells, then run each submission in its own kernel on a
    ``concurrent.futures`` process pool (``--workers``) or on a Dask cluster
    (``--dask-scheduler``), and judge its exported answers;
-4. write ``gradebook.csv``, ``feedback/<student>.md``, ``grading_log.jsonl`` and the
-   result cache as each submission finishes (atomically).
+4. write ``gradebook.csv``, ``feedback/<student>.md``, the class report ``report.html``,
+   ``grading_log.jsonl`` and the result cache as each submission finishes (atomically).
 
 The exit status is 0 when every submission was graded (whatever the students'
 results), 1 when the grader failed on some submission, 2 for a usage error.
@@ -46,6 +46,7 @@ from course_utils.grade.discover import Submission, Unreadable, discover, identi
 from course_utils.grade.execute import Limits
 from course_utils.grade.gradebook import Log, ResultStore, write_feedback, write_gradebook
 from course_utils.grade.job import Job, finish, fingerprint, run, start_warming
+from course_utils.grade.report import write_report
 from course_utils.locations import exercises_folder, solutions_folder
 from course_utils.grade.restore import course_of, restore
 
@@ -232,10 +233,19 @@ def grade(
     waiting: dict[str, list[tuple[Submission, str]]] = {}  # sha256 -> submissions sharing that content
     rows: dict[str, dict[str, Any]] = {}
 
-    def record_row(row: dict[str, Any]) -> None:
+    def write_class_report(complete: bool) -> None:
+        entries = [(row, feedback_names[row["file"]]) for row in rows.values()]
+        try:
+            write_report(out, exercise, specs, entries, expected=len(parsed), complete=complete)
+        except Exception as error:  # the report only shows the rows: a failure in it must not stop grading
+            log.write("report failed", error=f"{type(error).__name__}: {error}")
+
+    def record_row(row: dict[str, Any], *, report: bool = True) -> None:
         rows[row["file"]] = row
         write_feedback(out, row, feedback_names[row["file"]])
         write_gradebook(out, rows.values(), questions)
+        if report:  # rows known before any kernel runs share one report, written after them
+            write_class_report(complete=False)
 
     for sub, notebook, reason in parsed:
         student = student_of(sub, notebook, student_pattern, exercises=handouts)
@@ -244,7 +254,7 @@ def grade(
         if notebook is None:
             row = _row(sub, student, exercise, "unreadable", f"Your notebook could not be read: {reason}.", maximum)
             log.write("unreadable", file=sub.file, student=student, sha256=sub.sha256, reason=reason)
-            record_row(row)
+            record_row(row, report=False)
             continue
         identity = identities[sub.file]
         if identity.name != exercise:
@@ -252,14 +262,14 @@ def grade(
             detail = f"This is {what} (by {identity.evidence}); this assignment is {exercise}."
             row = _row(sub, student, exercise, "wrong exercise", detail, maximum)
             log.write("wrong exercise", file=sub.file, student=student, sha256=sub.sha256, found=identity.name, evidence=identity.evidence)
-            record_row(row)
+            record_row(row, report=False)
             continue
         cached = None if force else store.get(sub.sha256, print_)
         if cached is not None:
             row = {**cached, "student": student, "file": sub.file}
             log.write("cached", file=sub.file, student=student, sha256=sub.sha256, status=row["status"])
             summary.cached += 1
-            record_row(row)
+            record_row(row, report=False)
             continue
         if sub.sha256 in waiting:
             waiting[sub.sha256].append((sub, student))
@@ -281,6 +291,7 @@ def grade(
             repairs=restored.repairs,
         )
     write_gradebook(out, rows.values(), questions)
+    write_class_report(complete=not jobs)
 
     total = len(parsed)
     done = len(rows)
@@ -319,6 +330,7 @@ def grade(
                 done += 1
                 progress(f"[{done}/{total}] {student:<14} {row['total']:g}/{row['max']:g}  {row['status']:<14} {row['runtime']:.1f} s")
     summary.rows = list(rows.values())
+    write_class_report(complete=True)
     counts = ", ".join(f"{n} {status}" for status, n in sorted(summary.counts().items()))
     log.write("run finished", rows=len(rows), ran=summary.ran, cached=summary.cached, counts=dict(summary.counts()))
     progress(f"graded {len(rows)} submission(s) of {exercise} into {out}: {counts or 'none'}" + (f" ({summary.cached} unchanged, not re-run)" if summary.cached else ""))
@@ -330,14 +342,14 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m course_utils.g
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Grade a folder of submitted exercise notebooks: each runs in its own kernel, within limits, "
-        "and is judged with the same checks as q1.check(). Writes OUT/gradebook.csv, OUT/feedback/<student>.md "
-        "and OUT/grading_log.jsonl.",
+        "and is judged with the same checks as q1.check(). Writes OUT/gradebook.csv, OUT/feedback/<student>.md, "
+        "the class report OUT/report.html and OUT/grading_log.jsonl.",
         epilog=f"Example: {prog} submissions/ --out gradebook/ --exercise ex01_sequential --workers 2\n"
         "Exit status: 0 graded (whatever the students' results), 1 the grader failed on some submission, 2 usage error.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("submissions", type=Path, help="folder of .ipynb files and .zip bundles (searched recursively), or one file")
-    parser.add_argument("--out", type=Path, required=True, help="folder for gradebook.csv, feedback/ and grading_log.jsonl")
+    parser.add_argument("--out", type=Path, required=True, help="folder for gradebook.csv, feedback/, report.html and grading_log.jsonl")
     parser.add_argument("--exercise", help="the assignment, e.g. ex01_sequential (default: what most notebooks are)")
     parser.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: number of cores)")
     parser.add_argument("--dask-scheduler", metavar="ADDRESS", help="run the jobs on this Dask cluster, e.g. tcp://10.0.0.5:8786")

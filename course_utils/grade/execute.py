@@ -54,6 +54,7 @@ from nbclient.exceptions import DeadKernelError
 from course_utils.grade.export import Record, cell_source, problems_file, read_record
 from course_utils.grade.pipelines import preamble
 from course_utils.grade.restore import GIVEN_ROLES, course_of
+from course_utils.progress import OFF_VARIABLE
 
 __all__ = ["Execution", "Limits", "execute"]
 
@@ -61,7 +62,8 @@ _TIMEOUT_NAME = "CellTimeoutError"
 #: Handout cells the grader does not run. A check cell only prints the verdict the
 #: learner sees; the grader judges the exported answers itself, so running the checks
 #: in the kernel (which computes every reference a second time) would change nothing.
-NOT_RUN_ROLES = ("check",)
+#: A progress cell only shows the learner's own record (course_utils.progress).
+NOT_RUN_ROLES = ("check", "progress")
 _PASSED_ENV = {
     "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
     "LD_LIBRARY_PATH", "JUPYTER_PATH", "MPLCONFIGDIR", "KERAS_HOME",
@@ -218,6 +220,7 @@ def _kernel_env(limits: Limits, home: Path) -> dict[str, str]:
         MPLBACKEND="Agg",
         TMPDIR=str(home),
     )
+    env[OFF_VARIABLE] = "off"  # a learner's own q1.check() in a submission adds to no one's progress record
     if limits.kernel_threads:
         threads = str(limits.kernel_threads)
         env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads, OMP_NUM_THREADS=threads)

@@ -1,7 +1,7 @@
 """Put the handed-out cells back before a submission runs, and say what was repaired.
 
-The cells a learner is given to run, not to write – ``setup``, ``context`` and ``check``
-– are taken from the canonical handout (``exercises/exNN_topic.ipynb``), whatever the
+The cells a learner is given to run, not to write – ``setup``, ``context``, ``check`` and
+``progress`` – are taken from the canonical handout (``exercises/exNN_topic.ipynb``), whatever the
 submission holds:
 
 * a given cell is found by its cell id, else by its role metadata (role + question);
@@ -30,7 +30,7 @@ import nbformat
 __all__ = ["GIVEN_ROLES", "Restored", "course_of", "restore"]
 
 #: Cell roles whose code comes from the handout, never from the submission.
-GIVEN_ROLES = ("setup", "context", "check")
+GIVEN_ROLES = ("setup", "context", "check", "progress")
 
 
 @dataclass
