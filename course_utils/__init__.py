@@ -17,6 +17,7 @@ Modules, one job each:
   merge printouts, gradient norms, image grids and heatmaps for single lessons;
 * :mod:`course_utils.checks`, :mod:`course_utils.regions`, :mod:`course_utils.exercises` –
   exercise checks, answer regions, and the generator of ``exercises/``;
+* :mod:`course_utils.errors` – short, path-free tracebacks for the lessons' intended errors;
 * :mod:`course_utils.notebooks` – executing and normalising course notebooks;
 * :mod:`course_utils.environment` – the set-up check of lesson 00.
 
