@@ -136,12 +136,12 @@ def _structured(shell: Any, etype: type[BaseException], value: BaseException, tb
     saved = (value.__cause__, value.__context__, value.__suppress_context__)
     value.__cause__, value.__context__, value.__suppress_context__ = None, None, True
     try:
-        for context in (5, 3, 1):  # fewer lines around the learner's line until it all fits
+        for context in (5, 3):  # fewer lines around the learner's line if it does not fit (then the message is cut)
             stb = [relative_paths(part) for part in formatter.structured_traceback(
                 etype, value, learner_frames(tb, is_cell), context=context
             )]
             if hidden:
-                stb.insert(len(stb) - 1, HIDDEN_NOTE + "\n")
+                stb.insert(len(stb) - 1, HIDDEN_NOTE)
             if _line_count(stb) <= MAX_LINES:
                 break
     finally:

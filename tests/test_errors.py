@@ -78,6 +78,7 @@ def test_a_long_message_is_cut_to_the_line_budget(shell, capsys):
     lines = text.strip().splitlines()
     assert len(lines) <= MAX_LINES
     assert "ValueError: line 0" in text and "more lines" in lines[-1]
+    assert "----> 1 raise ValueError(" in text  # the learner's line survives the cut
 
 
 def test_bad_mode_and_no_shell():
