@@ -18,6 +18,7 @@ Modules, one job each:
 * :mod:`course_utils.checks`, :mod:`course_utils.regions`, :mod:`course_utils.exercises` –
   exercise checks, answer regions, and the generator of ``exercises/``;
 * :mod:`course_utils.progress` – the learner's record of every check, and the view of it;
+* :mod:`course_utils.errors` – short, path-free tracebacks for the lessons' intended errors;
 * :mod:`course_utils.notebooks` – executing and normalising course notebooks;
 * :mod:`course_utils.environment` – the set-up check of lesson 00.
 

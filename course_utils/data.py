@@ -21,6 +21,7 @@ __all__ = [
     "tabular_classes",
     "token_sequences",
     "two_input_records",
+    "user_item_likes",
 ]
 
 #: Class names of :func:`shape_images`, in label order.
@@ -170,6 +171,36 @@ def pairs(
         left_idx[i] = rng.choice(by_class[a])
         right_idx[i] = rng.choice(by_class[b])
     return pool_x[left_idx], pool_x[right_idx], same
+
+
+def user_item_likes(
+    n: int = 3000, n_users: int = 100, n_items: int = 50, *, factors: int = 2, seed: int = 0
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Which items users liked, for a recommender: two id inputs and a like (1) or not (0).
+
+    Every user and every item has ``factors`` hidden traits; a user likes an item when
+    their traits agree (a positive dot product, blurred by a little noise). A model sees
+    only the two ids, so it has to learn a vector per user and per item from the likes.
+    Each (user, item) pair occurs at most once, so held-out records are pairs the model
+    has never seen. About half the records are likes.
+
+    Returns ``({"user": (n,), "item": (n,)}, liked)``, all int64.
+
+    Example:
+        >>> ids, liked = user_item_likes(n=5, seed=0)
+        >>> sorted(ids), ids["user"].shape, liked.shape
+        (['item', 'user'], (5,), (5,))
+    """
+    _check_positive(n=n, n_users=n_users, n_items=n_items, factors=factors)
+    if n > n_users * n_items:
+        raise ValueError(f"n must be at most n_users * n_items = {n_users * n_items}, so that no pair repeats; got {n}.")
+    rng = np.random.default_rng(seed)
+    user_traits = rng.normal(size=(n_users, factors))
+    item_traits = rng.normal(size=(n_items, factors))
+    pair_ids = rng.choice(n_users * n_items, size=n, replace=False)
+    users, items = pair_ids // n_items, pair_ids % n_items
+    agreement = np.sum(user_traits[users] * item_traits[items], axis=1) + rng.normal(0.0, 0.3, size=n)
+    return {"user": users.astype("int64"), "item": items.astype("int64")}, (agreement > 0).astype("int64")
 
 
 # ------------------------------------------------------------------ internals

@@ -9,7 +9,21 @@ returns a :class:`ModelGraph` with
 * ``digraph`` – a ``graphviz.Digraph`` coloured by role, with shapes on the edges;
 * a deterministic text description (``str(graph)``), which is what nbval compares.
 
-In Jupyter a ModelGraph shows itself as an SVG picture plus that text.
+In Jupyter a ModelGraph shows itself as an SVG picture plus that text. Pictures
+wider than :data:`MAX_WIDTH` points are shown scaled down to that width;
+``graph.full_size()`` shows one at its natural size.
+
+How the text form names a source (after ``<-``):
+
+* ``lstm[1]`` – the second *output* of ``lstm`` (a layer with several outputs,
+  like an LSTM with ``return_state=True``: ``[0]`` sequence, ``[1]`` h, ``[2]`` c);
+* ``d#1`` – what the second *call* of the shared layer ``d`` returned
+  (calls count from 0, like ``Edge.call``); a layer called once has no ``#``;
+* ``lstm#1[2]`` – both at once: output 2 of call 1.
+
+A shared layer's own line lists what each call reads, call by call:
+``d  Dense [shared] <- #0: x | #1: y``. In the picture the same call numbers sit at the shared layer's end of
+each arrow (``#0``, ``#1``).
 
 Example:
     >>> import keras
@@ -21,6 +35,11 @@ Example:
     ['features', 'hidden', 'square']
     >>> [(e.source, e.target) for e in graph.edges]
     [('features', 'hidden'), ('hidden', 'square'), ('hidden', 'square')]
+    >>> d = keras.layers.Dense(4, name="d")
+    >>> a, b = d(hidden), d(twice)
+    >>> pair = keras.Model(inputs, keras.layers.Subtract(name="gap")([a, b]))
+    >>> [line.split("  -> ")[0] for line in model_graph(pair).describe().splitlines() if "Subtract [" in line]
+    ['  gap       Subtract [merge] <- d#0, d#1']
 """
 
 from __future__ import annotations
@@ -30,7 +49,7 @@ import math
 import re
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import graphviz
@@ -40,12 +59,14 @@ from course_utils.dot import render_svg
 __all__ = [
     "Edge",
     "LayerInfo",
+    "MAX_WIDTH",
     "ModelGraph",
     "ModelGraphError",
     "ROLE_COLOURS",
     "compare",
     "dot_available",
     "format_shape",
+    "limit_width",
     "model_graph",
 ]
 
@@ -55,6 +76,7 @@ ROLE_COLOURS: dict[str, str] = {
     "output": "#ffd9b3",
     "core": "#eeeeee",
     "merge": "#c8f0c8",
+    "several inputs": "#d6ecb0",
     "shared": "#ffc9de",
     "attention": "#e2d4ff",
     "normalisation": "#fff4b3",
@@ -76,6 +98,12 @@ _NORMALISATION_CLASSES = {
     "RMSNormalization",
     "Normalization",
 }
+
+#: Widest picture shown, in points (1/72 inch): wider ones are scaled down to it (see ModelGraph.full_size).
+MAX_WIDTH = 3000.0
+
+#: Colour of the call numbers drawn at a shared layer's end of its arrows.
+CALL_COLOUR = "#a3275e"
 
 #: Above this many edges, shapes are drawn as external edge labels and boxes are square (see _draw).
 LARGE_GRAPH_EDGES = 80
@@ -101,7 +129,9 @@ class Edge(NamedTuple):
     ``position`` is the tensor's place among the target call's inputs (0 for the
     first argument of ``Concatenate``), ``call`` is which call of the target layer
     it feeds (0 for the first call of a shared layer), and ``output`` is which of the
-    source's outputs it is (an LSTM with ``return_state=True`` has three).
+    source's outputs it is (an LSTM with ``return_state=True`` has three), and
+    ``source_call`` is which call of the source produced it (0 unless the source is
+    shared).
     """
 
     source: str
@@ -110,6 +140,7 @@ class Edge(NamedTuple):
     position: int = 0
     call: int = 0
     output: int = 0
+    source_call: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,6 +154,7 @@ class LayerInfo:
     output_shapes: tuple[tuple[int | None, ...], ...]
     params: int
     cluster: str = ""  # name of the nested model it was expanded from, if any
+    merge: bool = False  # combines two or more tensors into one (see _input_kind)
 
 
 @dataclass
@@ -138,6 +170,7 @@ class ModelGraph:
     rankdir: str = "TB"
     total_params: int = 0
     clusters: dict[str, int] = field(default_factory=dict)  # expanded nested model -> its call count
+    max_width: float | None = MAX_WIDTH
     _digraph: graphviz.Digraph | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ data
@@ -153,20 +186,23 @@ class ModelGraph:
 
     @property
     def merges(self) -> list[str]:
-        """Names of the merge layers."""
-        return [
-            name
-            for name, info in self.layers.items()
-            if info.role != "attention" and info.class_name not in _ATTENTION_CLASSES
-            and max(Counter(e.call for e in self.in_edges(name)).values(), default=0) >= 2
-        ]
+        """Names of the merge layers (also when a shared merge layer is coloured as shared)."""
+        return [name for name, info in self.layers.items() if info.merge]
 
     def structure(self) -> list[tuple[str, str, tuple[tuple[int | None, ...], ...], tuple[str, ...]]]:
-        """(name, class, output shapes, sources) per layer: what two drawings must share to be the same graph."""
+        """(name, class, output shapes, sources) per layer: what two drawings must share to be the same graph.
+
+        Sources are written as in the text form, so they say which call and which output they come from.
+        """
         return [
-            (name, info.class_name, info.output_shapes, tuple(e.source for e in self.in_edges(name)))
+            (name, info.class_name, info.output_shapes, tuple(self.source_text(e) for e in self.in_edges(name)))
             for name, info in self.layers.items()
         ]
+
+    def calls_of(self, name: str) -> int:
+        """How many times layer ``name`` runs in this graph (a layer inside an expanded nested model runs once per call of it)."""
+        info = self.layers[name]
+        return max(info.calls, self.clusters.get(info.cluster, 1))
 
     def in_edges(self, name: str) -> list[Edge]:
         """Edges that end at layer ``name``, in call and argument order."""
@@ -189,8 +225,17 @@ class ModelGraph:
         return self._digraph
 
     def svg(self) -> str:
-        """The picture as SVG text. Needs Graphviz's ``dot``."""
-        return render_svg(self.digraph.source)
+        """The picture as SVG text, at most ``max_width`` points wide. Needs Graphviz's ``dot``."""
+        return limit_width(render_svg(self.digraph.source), self.max_width)
+
+    def full_size(self) -> ModelGraph:
+        """The same graph, drawn at its natural size however wide it is.
+
+        Example:
+            >>> graph = model_graph(keras.applications.ResNet50(weights=None), rankdir="LR")  # doctest: +SKIP
+            >>> graph.full_size()   # scroll sideways through every layer                    # doctest: +SKIP
+        """
+        return replace(self, max_width=None, _digraph=self._digraph)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         text = self.describe()
@@ -214,9 +259,9 @@ class ModelGraph:
             # inside an expanded shared model, one inner layer is fed once per call of the model
             call_count = max([info.calls] + [e.call + 1 for e in self.in_edges(name)])
             for call in range(call_count):
-                sources = [self._source_text(e) for e in self.in_edges(name) if e.call == call]
+                sources = [self.source_text(e) for e in self.in_edges(name) if e.call == call]
                 calls.append(", ".join(sources) if sources else "-")
-            fed_by = " | ".join(calls)
+            fed_by = " | ".join(f"#{call}: {sources}" for call, sources in enumerate(calls)) if call_count > 1 else calls[0]
             shapes = " ".join(format_shape(s) for s in info.output_shapes)
             tag = f" [{info.role}]" if info.role not in ("core",) else ""
             lines.append(f"  {name:<{width}}  {info.class_name}{tag} <- {fed_by}" + (f"  -> {shapes}" if self.show_shapes else ""))
@@ -225,17 +270,28 @@ class ModelGraph:
             lines.append("merges: " + ", ".join(f"{m} ({self.layers[m].class_name})" for m in merges))
         shared = self.shared_layers
         if shared:
-            lines.append("shared: " + ", ".join(f"{n} called {c} times" for n, c in shared.items()))
+            lines.append(
+                "shared: "
+                + ", ".join(f"{n} called {c} times" for n, c in shared.items())
+                + " (#0 is the first call, #1 the second, ...)"
+            )
         nested = [n for n, info in self.layers.items() if info.role == "nested model"]
         expanded = [f"{c} (expanded, called {n} time{'s' if n > 1 else ''})" for c, n in self.clusters.items()]
         if nested or expanded:
             lines.append("nested models: " + ", ".join(nested + expanded))
         return "\n".join(lines)
 
-    def _source_text(self, edge: Edge) -> str:
-        """``lstm[1]`` for the second output of a layer with several outputs, else just its name."""
+    def source_text(self, edge: Edge) -> str:
+        """How the text form names the source of ``edge``: ``d``, ``d#1`` (call 1), ``lstm[2]`` (output 2), ``lstm#1[2]``."""
         info = self.layers.get(edge.source)
-        return f"{edge.source}[{edge.output}]" if info is not None and len(info.output_shapes) > 1 else edge.source
+        if info is None:
+            return edge.source
+        text = edge.source
+        if self.calls_of(edge.source) > 1:
+            text += f"#{edge.source_call}"
+        if len(info.output_shapes) > 1:
+            text += f"[{edge.output}]"
+        return text
 
     def __str__(self) -> str:
         return self.describe()
@@ -256,6 +312,7 @@ def model_graph(
     show_shapes: bool = True,
     expand_nested: bool = False,
     rankdir: str = "TB",
+    max_width: float | None = MAX_WIDTH,
 ) -> ModelGraph:
     """Read the graph of a Functional or Sequential Keras model.
 
@@ -266,6 +323,8 @@ def model_graph(
         expand_nested: draw models used as layers as clusters of their own layers
             (names become ``"encoder/dense"``) instead of single nodes.
         rankdir: ``"TB"`` (top to bottom) or ``"LR"`` (left to right).
+        max_width: widest picture in points; a wider one is scaled down to fit.
+            ``None`` draws it at full size (as does ``graph.full_size()``).
 
     Raises:
         ModelGraphError: with a message that says what to do, for anything that is
@@ -302,6 +361,7 @@ def model_graph(
         rankdir=rankdir,
         total_params=_count_params(model),
         clusters=clusters,
+        max_width=max_width,
     )
 
 
@@ -400,19 +460,10 @@ def _walk(
                 for position, tensor in enumerate(node.arguments.keras_tensors):
                     entry = nested.inputs[position] if position < len(nested.inputs) else nested.inputs[-1]
                     target = name + "/" + entry._keras_history.operation.name
-                    edges.append(
-                        Edge(
-                            _resolve_source(tensor, prefix, expand),
-                            target,
-                            _shape_tuple(tensor.shape),
-                            position,
-                            call_index,
-                            _output_index(tensor, expand),
-                        )
-                    )
+                    edges.append(_edge(function, tensor, target, position, call_index, prefix, expand))
             continue
-        widest = max((len(node.arguments.keras_tensors) for node in calls), default=0)
-        role = _role(op, len(calls), nested is not None, widest)
+        kinds = [_input_kind(op, node) for node in calls]
+        role = _role(op, len(calls), nested is not None, "merge" if "merge" in kinds else max(kinds, default=""))
         if role == "input" and prefix:  # the entry of an expanded nested model, not an input of the whole model
             role = "nested model"
         output_shapes = tuple(_shape_tuple(t.shape) for t in calls[0].outputs) if calls else ()
@@ -424,19 +475,42 @@ def _walk(
             output_shapes=output_shapes,
             params=_count_params(op),
             cluster=prefix.rstrip("/"),
+            merge="merge" in kinds,
         )
         for call_index, node in enumerate(calls):
             for position, tensor in enumerate(node.arguments.keras_tensors):
-                edges.append(
-                    Edge(
-                        _resolve_source(tensor, prefix, expand),
-                        name,
-                        _shape_tuple(tensor.shape),
-                        position,
-                        call_index,
-                        _output_index(tensor, expand),
-                    )
-                )
+                edges.append(_edge(function, tensor, name, position, call_index, prefix, expand))
+
+
+def _edge(function: Any, tensor: Any, target: str, position: int, call: int, prefix: str, expand: bool) -> Edge:
+    """The Edge that carries ``tensor`` (made inside ``function``) into call ``call`` of ``target``."""
+    source, output, source_call = _origin(function, tensor, prefix, expand)
+    return Edge(source, target, _shape_tuple(tensor.shape), position, call, output, source_call)
+
+
+def _origin(function: Any, tensor: Any, prefix: str, expand: bool) -> tuple[str, int, int]:
+    """(layer name, output index, call index) of the call that produced ``tensor`` inside ``function``.
+
+    Inside an expanded nested model the producing layer is the inner one, and its call
+    index is the nested model's (the inner graph runs once per call of the model).
+    """
+    history = tensor._keras_history
+    op = history.operation
+    source_call = _call_index(function, op, history.node_index)
+    nested = _nested_functional(op)
+    if nested is not None and expand:
+        inner, output, _ = _origin(nested, nested.outputs[history.tensor_index], prefix + op.name + "/", expand)
+        return inner, output, source_call
+    return prefix + op.name, int(history.tensor_index), source_call
+
+
+def _call_index(function: Any, op: Any, node_index: int) -> int:
+    """Which call *within* ``function`` Keras' global ``node_index`` of ``op`` is (a layer may be used by other models too)."""
+    from keras.src.ops.function import make_node_key
+
+    keys = [make_node_key(op, index) for index in range(len(op._inbound_nodes))]
+    used = [index for index, key in enumerate(keys) if key in function._nodes]
+    return used.index(node_index) if node_index in used else 0
 
 
 def _resolve_source(tensor: Any, prefix: str, expand: bool) -> str:
@@ -450,13 +524,30 @@ def _resolve_source(tensor: Any, prefix: str, expand: bool) -> str:
     return prefix + op.name
 
 
-def _output_index(tensor: Any, expand: bool) -> int:
-    """Which output of its producing layer ``tensor`` is (looking inside expanded nested models)."""
-    history = tensor._keras_history
-    nested = _nested_functional(history.operation)
-    if nested is not None and expand:
-        return _output_index(nested.outputs[history.tensor_index], expand)
-    return int(history.tensor_index)
+def _input_kind(op: Any, node: Any) -> str:
+    """``"merge"``, ``"several inputs"`` or ``""`` for one call of ``op``.
+
+    A merge combines tensors into one: a merge layer, any layer called on a *list* of
+    two or more tensors (``Gap()([a, b])``), or an operation such as ``a * b``. A layer
+    that reads two or more tensors through *separate arguments* - an LSTM's
+    ``initial_state=``, attention's ``(query, value)`` - reads several inputs but
+    merges nothing.
+    """
+    import keras
+
+    tensors = node.arguments.keras_tensors
+    if type(op).__name__ in _ATTENTION_CLASSES:  # [query, value] are two roles, not two things to combine
+        return "several inputs" if len(tensors) >= 2 else ""
+    if _is_merge_layer(op):
+        return "merge"
+    if len(tensors) < 2:  # `x + 3` is an Add operation but merges nothing
+        return ""
+    if not isinstance(op, keras.layers.Layer):  # keras.ops on two tensors: a * b, ops.add(a, b)
+        return "merge"
+    args = node.arguments.args
+    if args and isinstance(args[0], (list, tuple, dict)) and len(keras.tree.flatten(args[0])) >= 2:
+        return "merge"
+    return "several inputs"
 
 
 def _nested_functional(op: Any) -> Any | None:
@@ -470,8 +561,8 @@ def _nested_functional(op: Any) -> Any | None:
     return op if hasattr(op, "_nodes_by_depth") else None
 
 
-def _role(op: Any, calls: int, is_model: bool, inputs_per_call: int = 1) -> str:
-    """The role a layer is coloured by; any layer that takes two or more tensors merges them."""
+def _role(op: Any, calls: int, is_model: bool, input_kind: str = "") -> str:
+    """The role a layer is coloured by (``input_kind`` comes from :func:`_input_kind`)."""
     import keras
 
     class_name = type(op).__name__
@@ -483,8 +574,8 @@ def _role(op: Any, calls: int, is_model: bool, inputs_per_call: int = 1) -> str:
         return "shared"
     if class_name in _ATTENTION_CLASSES:
         return "attention"
-    if _is_merge_layer(op) or inputs_per_call >= 2:  # `x + 3` is an Add operation but merges nothing
-        return "merge"
+    if input_kind:
+        return input_kind
     if class_name in _NORMALISATION_CLASSES:
         return "normalisation"
     return "core"
@@ -546,7 +637,7 @@ def _draw(graph: ModelGraph) -> graphviz.Digraph:
     lines = [
         f"\tgraph [fontname=Helvetica nodesep=0.25 rankdir={graph.rankdir} ranksep=0.35]\n",
         f"\tnode [fontname=Helvetica fontsize=11 height=0.3 shape=box style={style}]\n",
-        '\tedge [arrowsize=0.6 color="#555555" fontname=Helvetica fontsize=9]\n',
+        f'\tedge [arrowsize=0.6 color="#555555" fontname=Helvetica fontsize=9 labelfontcolor="{CALL_COLOUR}" labelfontsize=9]\n',
     ]
     outputs = {n for n, _ in graph.outputs}
     clusters: dict[str, list[str]] = {}
@@ -572,8 +663,15 @@ def _draw(graph: ModelGraph) -> graphviz.Digraph:
     # graphs of hundreds of layers; there they are placed after layout instead (xlabel).
     label_key = "xlabel" if large else "label"
     for edge in graph.edges:
-        label = f' [{label_key}="{format_shape(edge.shape)}"]' if graph.show_shapes else ""
-        lines.append(f"\t{_quote(edge.source)} -> {_quote(edge.target)}{label}\n")
+        attributes = [f'{label_key}="{format_shape(edge.shape)}"'] if graph.show_shapes else []
+        # A shared layer's call number sits at its own end of the arrow: #0 next to the
+        # shared layer on what its first call returned, and on what its first call reads.
+        if graph.calls_of(edge.source) > 1:
+            attributes.append(f'taillabel="#{edge.source_call}"')
+        if graph.calls_of(edge.target) > 1:
+            attributes.append(f'headlabel="#{edge.call}"')
+        text = f" [{' '.join(attributes)}]" if attributes else ""
+        lines.append(f"\t{_quote(edge.source)} -> {_quote(edge.target)}{text}\n")
     lines.append(_legend_line(graph))
     return graphviz.Digraph(name=graph.name, body=lines)
 
@@ -586,3 +684,32 @@ def _legend_line(graph: ModelGraph) -> str:
     )
     table = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2"><TR><TD COLSPAN="2"><B>roles</B></TD></TR>{rows}</TABLE>>'
     return f'\t_legend [label={table} fontsize=9 shape=plaintext style=""]\n'
+
+
+# ------------------------------------------------------------------ size cap
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)pt"\s+height="([0-9.]+)pt"')
+
+
+def limit_width(svg: str, max_width: float | None = MAX_WIDTH) -> str:
+    """``svg`` shown at most ``max_width`` points wide, scaled evenly; the drawing itself is unchanged.
+
+    Graphviz writes the natural size as the ``width``/``height`` of the ``<svg>``
+    element and the drawing's own coordinates as its ``viewBox``, so changing only
+    the first two scales the picture without laying it out again.
+
+    Example:
+        >>> limit_width('<svg width="6000pt" height="100pt" viewBox="0 0 6000 100">', 3000)
+        '<svg width="3000pt" height="50pt" viewBox="0 0 6000 100">'
+    """
+    match = _SVG_SIZE.search(svg)
+    if max_width is None or match is None:
+        return svg
+    width, height = float(match.group(1)), float(match.group(2))
+    if width <= max_width:
+        return svg
+    scale = max_width / width
+    start, end = match.span()
+    head = svg[start:end]
+    head = head.replace(f'width="{match.group(1)}pt"', f'width="{max_width:g}pt"', 1)
+    head = head.replace(f'height="{match.group(2)}pt"', f'height="{height * scale:.0f}pt"', 1)
+    return svg[:start] + head + svg[end:]

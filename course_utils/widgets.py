@@ -33,7 +33,7 @@ import ipywidgets as widgets
 from course_utils.graph import ModelGraph, dot_available, format_shape, model_graph
 from course_utils.training import format_metrics, plot_history, reset
 
-__all__ = ["ExplorerView", "ModelExplorer", "PlotExplorer", "QuickTrain"]
+__all__ = ["ExplorerView", "ModelExplorer", "PlotExplorer", "QuickTrain", "QuickTrainResult"]
 
 
 @dataclass(frozen=True)
@@ -212,37 +212,69 @@ class ModelExplorer:
         self.refresh()
 
     def _on_train(self, button: widgets.Button) -> None:
-        setup = self.train_setup
-        model = self.model
-        if setup is None or model is None:
+        if self.train_setup is None or self.model is None:
             self._train_status.value = "Fix the model first: this setting does not build."
             return
         button.disabled = True
-        self._train_status.value = f"training for {setup.epochs} epochs…"
+        self._train_status.value = f"training for {self.train_setup.epochs} epochs…"
         try:
-            model = self._build(self.values)[0]
-            import keras
-
-            optimizer = keras.optimizers.get(setup.optimizer)  # a fresh optimizer for every run
-            if setup.learning_rate is not None:
-                optimizer.learning_rate = setup.learning_rate
-            metrics = setup.metrics if isinstance(setup.metrics, Mapping) else list(setup.metrics)
-            model.compile(optimizer=optimizer, loss=setup.loss, metrics=metrics, loss_weights=setup.loss_weights)
-            history = model.fit(
-                setup.x,
-                setup.y,
-                epochs=setup.epochs,
-                batch_size=setup.batch_size,
-                validation_split=setup.validation_split,
-                verbose=0,
-            )
-            last = {k: v[-1] for k, v in history.history.items()}
-            self._train_status.value = "after training: " + html.escape(format_metrics(last))
-            self._curve.value = _figure_png(plot_history(history, title=_setting_title(self.values), show=False))
+            result = self.quick_train()
+            self._train_status.value = "after training: " + html.escape(format_metrics(result.last))
+            self._curve.value = _figure_png(plot_history(result.history, title=_setting_title(self.values), show=False))
         except Exception as error:  # shown to the learner, never a traceback
             self._train_status.value = f"<span style='color:#a40000'>Training failed: {html.escape(_first_lines(error))}</span>"
         finally:
             button.disabled = False
+
+    def quick_train(self, **values: Any) -> QuickTrainResult:
+        """Train a setting exactly as the *Quick train* button does (fresh model, same seed) and return the result.
+
+        Settings not given keep the controls' current values. Printing the result gives
+        one rounded line, so a lesson can store the run its text talks about.
+
+        Example:
+            >>> explorer.quick_train(depth=4)   # doctest: +SKIP
+            quick train (depth=4, width=16): loss 0.412  accuracy 0.861  val_loss 0.398  val_accuracy 0.870
+        """
+        setup = self.train_setup
+        if setup is None:
+            raise ValueError("This explorer has no training set-up: pass train=QuickTrain(...) when you create it.")
+        params = {**self.values, **values}
+        model, view = self._build(params)
+        if model is None:
+            raise ValueError(f"This setting does not build: {view.error}")
+        import keras
+
+        optimizer = keras.optimizers.get(setup.optimizer)  # a fresh optimizer for every run
+        if setup.learning_rate is not None:
+            optimizer.learning_rate = setup.learning_rate
+        metrics = setup.metrics if isinstance(setup.metrics, Mapping) else list(setup.metrics)
+        model.compile(optimizer=optimizer, loss=setup.loss, metrics=metrics, loss_weights=setup.loss_weights)
+        history = model.fit(
+            setup.x,
+            setup.y,
+            epochs=setup.epochs,
+            batch_size=setup.batch_size,
+            validation_split=setup.validation_split,
+            verbose=0,
+        )
+        return QuickTrainResult(params, history)
+
+
+@dataclass
+class QuickTrainResult:
+    """One *Quick train* run: the setting, Keras' ``History``, and a one-line text form."""
+
+    params: dict[str, Any]
+    history: Any
+
+    @property
+    def last(self) -> dict[str, float]:
+        """Every metric after the last epoch."""
+        return {k: float(v[-1]) for k, v in self.history.history.items()}
+
+    def __repr__(self) -> str:
+        return f"quick train ({_setting_title(self.params)}): {format_metrics(self.last)}"
 
 
 class PlotExplorer:

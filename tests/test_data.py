@@ -14,6 +14,7 @@ GENERATORS = [
     data.two_input_records,
     data.token_sequences,
     data.pairs,
+    data.user_item_likes,
 ]
 
 
@@ -75,6 +76,17 @@ def test_pairs_are_balanced_and_labelled_by_class():
     assert distance[same == 1].mean() < distance[same == 0].mean()
 
 
+def test_user_item_likes_are_unique_pairs_decided_by_both_ids():
+    ids, liked = data.user_item_likes(n=3000, seed=0)
+    assert ids["user"].max() < 100 and ids["item"].max() < 50
+    assert len(set(zip(ids["user"].tolist(), ids["item"].tolist()))) == 3000  # no pair twice
+    assert 0.4 < liked.mean() < 0.6
+    # neither id alone decides: most users and most items have both likes and dislikes
+    for key in ("user", "item"):
+        rates = np.array([liked[ids[key] == value].mean() for value in np.unique(ids[key])])
+        assert np.mean((rates > 0.1) & (rates < 0.9)) > 0.6
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
@@ -84,6 +96,7 @@ def test_pairs_are_balanced_and_labelled_by_class():
         (lambda: data.token_sequences(vocab_size=2), "vocab_size must be at least 3"),
         (lambda: data.pairs(n_classes=1), "at least 2 classes"),
         (lambda: data.tabular_classes(n=2.5), "positive whole number"),
+        (lambda: data.user_item_likes(n=11, n_users=2, n_items=5), "at most n_users \\* n_items = 10"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(call, message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import re
 
 import course_utils  # noqa: F401  (quiet TensorFlow before keras is imported)
 import graphviz
@@ -10,7 +11,7 @@ import keras
 import pytest
 from keras import layers
 
-from course_utils.graph import Edge, ModelGraphError, compare, model_graph
+from course_utils.graph import MAX_WIDTH, Edge, ModelGraphError, compare, limit_width, model_graph
 from course_utils.training import reset
 
 
@@ -62,10 +63,12 @@ def test_shared_layer_is_one_node_with_an_edge_per_call():
     into_shared = graph.in_edges("shared")
     assert [(e.source, e.call) for e in into_shared] == [("a", 0), ("b", 1)]
     assert [e for e in graph.edges if e.source == "shared"] == [
-        Edge("shared", "add", (None, 3), 0, 0),
-        Edge("shared", "add", (None, 3), 1, 0),
+        Edge("shared", "add", (None, 3), position=0, call=0, source_call=0),
+        Edge("shared", "add", (None, 3), position=1, call=0, source_call=1),
     ]
     assert "shared called 2 times" in graph.describe()
+    assert "shared  Dense [shared] <- #0: a | #1: b" in graph.describe()
+    assert "add     Add [merge] <- shared#0, shared#1" in graph.describe()
     assert r"shared\nDense  ×2" in graph.digraph.source
 
 
@@ -323,3 +326,119 @@ def test_inner_inputs_of_an_expanded_model_are_not_model_inputs():
     graph = model_graph(build_siamese(), expand_nested=True)
     assert graph.layers["encoder/encoder_in"].role == "nested model"
     assert sum(info.role == "input" for info in graph.layers.values()) == 2
+
+
+# ---------------------------------------------------------------- which call
+def two_calls_of_one_layer(multiply_pair, subtract_pair):
+    """One shared layer d, a, b = d(x), d(y); the two merges read the pairs given by index (0 = a, 1 = b)."""
+    x = keras.Input((4,), name="x")
+    y = keras.Input((4,), name="y")
+    d = layers.Dense(3, name="d")
+    calls = [d(x), d(y)]
+    multiplied = layers.Multiply(name="mul")([calls[i] for i in multiply_pair])
+    subtracted = layers.Subtract(name="sub")([calls[i] for i in subtract_pair])
+    return keras.Model([x, y], [multiplied, subtracted], name="pairs")
+
+
+def test_graphs_tell_the_calls_of_a_shared_layer_apart():
+    first = model_graph(two_calls_of_one_layer((0, 1), (0, 0)))
+    second = model_graph(two_calls_of_one_layer((0, 0), (0, 1)))
+    assert first.describe() != second.describe()
+    assert first.digraph.source != second.digraph.source
+    assert "mul  Multiply [merge] <- d#0, d#1" in first.describe()
+    assert "sub  Subtract [merge] <- d#0, d#0" in first.describe()
+    assert "mul  Multiply [merge] <- d#0, d#0" in second.describe()
+    assert "sub  Subtract [merge] <- d#0, d#1" in second.describe()
+    assert "different graphs" in compare(
+        two_calls_of_one_layer((0, 1), (0, 0)), two_calls_of_one_layer((0, 0), (0, 1))
+    ).describe().splitlines()[0]
+
+
+def test_the_picture_puts_call_numbers_on_the_shared_layers_arrows():
+    source = model_graph(two_calls_of_one_layer((0, 1), (0, 0))).digraph.source
+    assert 'x -> d [label="(None, 4)" headlabel="#0"]' in source
+    assert 'y -> d [label="(None, 4)" headlabel="#1"]' in source
+    assert source.count('d -> mul [label="(None, 3)" taillabel="#0"]') == 1
+    assert source.count('d -> mul [label="(None, 3)" taillabel="#1"]') == 1
+    assert source.count('d -> sub [label="(None, 3)" taillabel="#0"]') == 2
+    plain = model_graph(keras.Model(*(lambda x: (x, layers.Dense(2, name="d")(x)))(keras.Input((3,), name="x"))))
+    assert "headlabel" not in plain.digraph.source and "taillabel" not in plain.digraph.source
+
+
+def test_calls_are_counted_within_the_model_drawn():
+    d = layers.Dense(2, name="d")
+    earlier = keras.Input((3,), name="earlier")
+    keras.Model(earlier, d(earlier))  # a first use elsewhere: Keras numbers this call 0
+    x = keras.Input((3,), name="x")
+    y = keras.Input((3,), name="y")
+    graph = model_graph(keras.Model([x, y], layers.Add(name="add")([d(y), d(x)])))
+    assert [(e.source, e.call) for e in graph.in_edges("d")] == [("y", 0), ("x", 1)]
+    assert [e.source_call for e in graph.in_edges("add")] == [0, 1]
+    assert "add  Add [merge] <- d#0, d#1" in graph.describe()
+
+
+def test_a_shared_layer_with_several_outputs_names_call_and_output():
+    lstm = layers.LSTM(2, return_state=True, name="lstm")
+    first = keras.Input((4, 3), name="first")
+    second = keras.Input((4, 3), name="second")
+    _, h_first, _ = lstm(first)
+    _, _, c_second = lstm(second)
+    graph = model_graph(keras.Model([first, second], layers.Concatenate(name="cat")([h_first, c_second])))
+    assert "cat     Concatenate [merge] <- lstm#0[1], lstm#1[2]" in graph.describe()
+
+
+def test_a_shared_nested_model_expanded_names_its_calls():
+    graph = model_graph(build_siamese(), expand_nested=True)
+    assert "diff                Subtract [merge] <- encoder/e2#0, encoder/e2#1" in graph.describe()
+    assert 'taillabel="#1"' in graph.digraph.source
+
+
+# ---------------------------------------------------------------- several inputs, no merge
+def test_an_lstm_with_an_initial_state_reads_several_inputs_and_merges_nothing():
+    tokens = keras.Input((5, 3), name="tokens")
+    state = keras.Input((4,), name="state")
+    sequence = layers.LSTM(4, name="lstm")(tokens, initial_state=[state, state])
+    graph = model_graph(keras.Model([tokens, state], layers.Dense(1, name="out")(sequence)))
+    assert graph.layers["lstm"].role == "several inputs"
+    assert graph.merges == []
+    assert "lstm    LSTM [several inputs] <- tokens, state, state" in graph.describe()
+    assert "several inputs" in graph.digraph.source  # in the legend
+
+
+def test_attention_is_not_a_merge_but_a_list_taking_layer_and_an_operator_are():
+    query = keras.Input((6, 8), name="query")
+    value = keras.Input((4, 8), name="value")
+    attended = layers.Attention(name="att")([query, value])
+    mixed = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(attended, value)
+    product = mixed * attended  # keras.ops on two tensors: a merge without a merge layer
+    graph = model_graph(keras.Model([query, value], product))
+    assert graph.layers["att"].role == "attention" and graph.layers["mha"].role == "attention"
+    assert graph.merges == [name for name, info in graph.layers.items() if info.class_name == "Multiply"]
+    assert len(graph.merges) == 1
+
+
+# ---------------------------------------------------------------- size cap
+def wide_model(branches=80):
+    x = keras.Input((2,), name="x")
+    paths = [layers.Dense(1, name=f"branch_with_a_long_name_{i}")(x) for i in range(branches)]
+    return keras.Model(x, layers.Concatenate(name="cat")(paths))
+
+
+def svg_width(svg):
+    return float(re.search(r'<svg\b[^>]*?\swidth="([0-9.]+)pt"', svg).group(1))
+
+
+def test_wide_pictures_are_capped_and_full_size_is_one_call_away():
+    graph = model_graph(wide_model())
+    assert svg_width(graph.svg()) == MAX_WIDTH
+    assert svg_width(graph.full_size().svg()) > 2 * MAX_WIDTH
+    assert svg_width(model_graph(wide_model(), max_width=None).svg()) > 2 * MAX_WIDTH
+    assert graph._repr_mimebundle_()["image/svg+xml"] == graph.svg()
+    assert svg_width(model_graph(wide_model(3)).svg()) < MAX_WIDTH  # small pictures keep their size
+
+
+def test_limit_width_scales_width_and_height_together():
+    svg = '<?xml?>\n<svg width="9000pt" height="300pt"\n viewBox="0.00 0.00 9000.00 300.00">'
+    assert limit_width(svg, 3000) == '<?xml?>\n<svg width="3000pt" height="100pt"\n viewBox="0.00 0.00 9000.00 300.00">'
+    assert limit_width(svg, None) == svg
+    assert limit_width(svg, 10000) == svg

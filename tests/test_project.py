@@ -139,3 +139,38 @@ def test_lesson_follows_the_course_conventions(path):
     for cell in cells:
         for output in cell.outputs:
             assert output.get("output_type") != "error" or "raises-exception" in cell.metadata.get("tags", [])
+
+
+# ------------------------------------------------------------------ errors as a learner needs them
+SOLUTIONS = sorted((ROOT / "solutions").glob("ex[0-9][0-9]_*.ipynb"))
+MACHINE_PATH = re.compile(r"(?<![\w.~])/(?:home|root|work|usr|tmp|opt|srv|var|Users)/|site-packages|dist-packages")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def error_lines(output) -> list[str]:
+    return ANSI.sub("", "\n".join(output.traceback)).splitlines()
+
+
+@pytest.mark.parametrize("path", LESSONS + SOLUTIONS, ids=[p.stem for p in LESSONS + SOLUTIONS])
+def test_no_stored_output_names_a_machine_path(path):
+    for index, cell in enumerate(code_cells(load(path))):
+        for output in cell.outputs:
+            found = MACHINE_PATH.search(json.dumps(output, ensure_ascii=False))
+            assert found is None, f"cell {index} shows a path of this machine ({found.group(0)!r}); see course_utils.errors"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_intended_errors_fit_in_25_lines(path):
+    from course_utils.errors import MAX_LINES
+
+    notebook = load(path)
+    errors = [(i, o) for i, c in enumerate(code_cells(notebook)) for o in c.outputs if o.output_type == "error"]
+    too_long = [i for i, output in errors if len(error_lines(output)) > MAX_LINES]
+    if path.stem == "01_sequential":  # where reading a traceback is taught: exactly one full one
+        full = [i for i, output in errors if any(line.startswith("File keras/") for line in error_lines(output))]
+        assert len(full) == 1, "lesson 01 keeps one full traceback (show_tracebacks('full'))"
+        too_long = [i for i in too_long if i not in full]
+    assert too_long == [], f"code cells {too_long} store tracebacks longer than {MAX_LINES} lines"
+    if errors:
+        first = code_cells(notebook)[0].source
+        assert 'show_tracebacks("short")' in first, "turn on short tracebacks in the first cell"

@@ -90,6 +90,31 @@ def test_quick_train_draws_a_loss_curve():
     assert explorer._train_button.disabled is False
 
 
+def test_quick_train_can_be_called_and_stored_like_the_button():
+    x, y = tabular_classes(n=64, seed=0)
+    setup = QuickTrain(x, y, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=("accuracy",), epochs=2)
+    explorer = make_explorer(train=setup)
+    deeper = explorer.quick_train(depth=3)
+    assert deeper.params == {"depth": 3, "width": 4}
+    assert len(deeper.history.history["loss"]) == 2
+    assert set(deeper.last) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert repr(deeper).startswith("quick train (depth=3, width=4): loss ")
+    assert repr(explorer.quick_train(depth=3)) == repr(deeper)  # same seed, same run
+    assert repr(explorer.quick_train(depth=1)) != repr(deeper)
+    assert explorer.values == {"depth": 1, "width": 4}  # the controls did not move
+    explorer._train_button.click()
+    assert explorer._train_status.value == "after training: " + repr(explorer.quick_train()).split(": ", 1)[1]
+
+
+def test_quick_train_needs_a_set_up_and_a_model_that_builds():
+    with pytest.raises(ValueError, match="no training set-up"):
+        make_explorer().quick_train()
+    x, y = tabular_classes(n=64, seed=0)
+    explorer = make_explorer(train=QuickTrain(x, y, loss="sparse_categorical_crossentropy"))
+    with pytest.raises(ValueError, match="does not build"):
+        explorer.quick_train(width=-1)
+
+
 def test_plot_explorer_redraws_and_reports_errors():
     def draw(freq=1):
         figure, axis = plt.subplots()
