@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -129,9 +130,12 @@ def _merge_streams(outputs: list[nbformat.NotebookNode]) -> list[nbformat.Notebo
 def _renumber_widget_ids(text: str, notebook: nbformat.NotebookNode) -> str:
     """Replace random widget model ids by ids numbered in creation order, so re-runs diff cleanly."""
     state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    for number, model_id in enumerate(state, start=1):
-        text = text.replace(model_id, f"{number:032x}")
-    return text
+    if not state:
+        return text
+    numbers = {model_id: f"{number:032x}" for number, model_id in enumerate(state, start=1)}
+    # One pass: ids that are already numbers (a notebook written twice) must not be renumbered twice.
+    pattern = re.compile("|".join(re.escape(model_id) for model_id in sorted(numbers, key=len, reverse=True)))
+    return pattern.sub(lambda match: numbers[match.group(0)], text)
 
 
 def main(argv: list[str] | None = None) -> int:

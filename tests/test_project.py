@@ -174,3 +174,23 @@ def test_intended_errors_fit_in_25_lines(path):
     if errors:
         first = code_cells(notebook)[0].source
         assert 'show_tracebacks("short")' in first, "turn on short tracebacks in the first cell"
+
+
+def test_widget_ids_are_renumbered_once_even_when_a_notebook_is_written_twice(tmp_path):
+    """Ids already numbered in another order (a stored notebook written again) map one to one, never onto each other."""
+    from course_utils.notebooks import write_notebook
+
+    first, second = f"{1:032x}", f"{2:032x}"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w")])
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("display_data", data={"application/vnd.jupyter.widget-view+json": {"model_id": second, "version_major": 2, "version_minor": 0}})
+    ]
+    notebook.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {second: {"model_name": "A"}, first: {"model_name": "B"}}, "version_major": 2, "version_minor": 0}
+    }
+    path = tmp_path / "twice.ipynb"
+    write_notebook(notebook, path)
+    stored = json.loads(path.read_text())
+    state = stored["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert {key: value["model_name"] for key, value in state.items()} == {first: "A", second: "B"}
+    assert stored["cells"][0]["outputs"][0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] == first
