@@ -20,7 +20,8 @@ Modules, one job each:
 * :mod:`course_utils.progress` – the learner's record of every check, and the view of it;
 * :mod:`course_utils.errors` – short, path-free tracebacks for the lessons' intended errors;
 * :mod:`course_utils.notebooks` – executing and normalising course notebooks;
-* :mod:`course_utils.environment` – the set-up check of lesson 00.
+* :mod:`course_utils.environment` – the set-up check of lesson 00;
+* :mod:`course_utils.terminal` – commands that end quietly when their output is cut short.
 
 Example:
     >>> import course_utils

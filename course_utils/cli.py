@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_utils.locations import CourseFilesMissing, course_folder
+from course_utils.terminal import quiet_when_cut_short
 
 __all__ = ["InitReport", "UsageProblem", "init_course", "main"]
 
@@ -329,6 +330,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+@quiet_when_cut_short
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 done, 1 a problem found, 2 a usage error)."""
     arguments = list(sys.argv[1:] if argv is None else argv)

@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from course_utils.terminal import quiet_when_cut_short
+
 __all__ = [
     "CLOCK_VARIABLE",
     "HOME_VARIABLE",
@@ -422,6 +424,7 @@ def show(exercise: str | None = None) -> ProgressView:
 
 
 # ------------------------------------------------------------------ command line
+@quiet_when_cut_short
 def main(argv: list[str] | None = None) -> int:
     """``python -m course_utils.progress``: print the record, or forget it with ``--reset``."""
     parser = argparse.ArgumentParser(

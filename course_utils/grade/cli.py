@@ -49,6 +49,7 @@ from course_utils.grade.job import Job, finish, fingerprint, run, start_warming
 from course_utils.grade.report import write_report
 from course_utils.locations import exercises_folder, solutions_folder
 from course_utils.grade.restore import course_of, restore
+from course_utils.terminal import quiet_when_cut_short
 
 __all__ = ["GraderFailure", "Summary", "grade", "main"]
 
@@ -337,6 +338,7 @@ def grade(
     return summary
 
 
+@quiet_when_cut_short
 def main(argv: list[str] | None = None, *, prog: str = "python -m course_utils.grade") -> int:
     """The command line; returns the exit status."""
     parser = argparse.ArgumentParser(
