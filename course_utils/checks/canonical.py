@@ -17,8 +17,10 @@ compare it with the reference:
   1×1 window with stride 1 pads nothing, so its ``padding`` is not compared.
 
 The functional and class spellings of merges (``layers.add`` and ``layers.Add()``)
-create the same layer class, and one-element input or output lists flatten to the
-same graph, so they need no rule of their own.
+create the same layer class; Python operators on tensors (``a + b``, ``a - b``,
+``a * b``) create operations named like the merge layers (``Add``…), without weights;
+and one-element input or output lists flatten to the same graph. None of them needs a
+rule of its own.
 
 Example:
     >>> graph = CanonicalGraph(model)                      # doctest: +SKIP

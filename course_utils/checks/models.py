@@ -472,7 +472,8 @@ def _pair_units(learner: CanonicalGraph, reference: CanonicalGraph, *, loose: bo
 
 
 def _behaviour(learner: CanonicalGraph, reference: CanonicalGraph, seed: int) -> str | None:
-    pairs = [(a.layer, b.layer) for a, b in _pair_units(learner, reference)]
+    # keras.ops applied to tensors (``a - b``) are operations without weights: nothing to copy.
+    pairs = [(a.layer, b.layer) for a, b in _pair_units(learner, reference) if _has_weights(a) or _has_weights(b)]
     saved = [(mine, mine.get_weights()) for mine, _ in pairs]
     try:
         for mine, theirs in pairs:

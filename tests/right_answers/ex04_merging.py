@@ -25,6 +25,12 @@ def projection_nested_path():
     return keras.Model([features], [layers.Dense(1, activation="sigmoid")(summed)])
 
 
+def projection_plus_operator():
+    features = keras.Input(shape=(6,))
+    hidden = layers.Dense(16, activation="relu")(layers.Dense(16, activation="relu")(features))
+    return keras.Model(features, layers.Dense(1, activation="sigmoid")(layers.Dense(16)(features) + hidden))
+
+
 def comparison_functional_merges():
     left = keras.Input(shape=(8,), name="left")
     right = keras.Input(shape=(8,), name="right")
@@ -61,6 +67,7 @@ RIGHT = {
         ("functional add, skip listed second", projection_functional_add),
         ("activations as layers", projection_activation_layers),
         ("hidden path as a nested Sequential", projection_nested_path),
+        ("the + operator on tensors", projection_plus_operator),
     ],
     "q4": [
         ("functional merges", comparison_functional_merges),

@@ -29,6 +29,13 @@ def siamese_shared_activation_layers():
     return keras.Model([left, right], layers.Activation("sigmoid")(layers.Dense(1)(difference)))
 
 
+def siamese_minus_operator_and_a_sequential_without_input():
+    encoder = keras.Sequential([layers.Dense(12, activation=keras.activations.relu), layers.Dense(6)])
+    left = keras.Input(shape=(8,), name="left")
+    right = keras.Input(shape=(8,), name="right")
+    return keras.Model([left, right], layers.Dense(1, activation="sigmoid")(encoder(left) - encoder(right)))
+
+
 def text_nested_encoder():
     text = keras.Input(shape=(8,), dtype="int32")
     encoder = keras.Model(text, layers.GlobalAveragePooling1D()(layers.Embedding(10, 6)(text)), name="text_encoder")
@@ -85,6 +92,7 @@ RIGHT = {
         ("encoder as a nested Sequential", siamese_nested_sequential_encoder),
         ("encoder as a nested Functional model", siamese_nested_functional_encoder),
         ("shared ReLU layer", siamese_shared_activation_layers),
+        ("the - operator, a Sequential built by its first call", siamese_minus_operator_and_a_sequential_without_input),
     ],
     "q3": [
         ("encoder as a nested model", text_nested_encoder),
