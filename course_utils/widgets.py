@@ -7,6 +7,9 @@ it shows the error message instead (never a traceback). Sliders update when they
 are released, not while they are dragged. An optional *Quick train* button fits
 the current model for a few epochs and draws its loss curve.
 
+:class:`QuizExplorer` turns graphs into questions: it shows one model's graph at a
+time with a button per answer, and says at once whether the choice was right and why.
+
 In a notebook the explorer displays as live controls; its plain-text form (what
 nbval stores and compares) describes the model for the current setting.
 
@@ -25,7 +28,7 @@ import html
 import io
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ipywidgets as widgets
@@ -33,7 +36,7 @@ import ipywidgets as widgets
 from course_utils.graph import ModelGraph, dot_available, format_shape, model_graph
 from course_utils.training import format_metrics, plot_history, reset
 
-__all__ = ["ExplorerView", "ModelExplorer", "PlotExplorer", "QuickTrain", "QuickTrainResult"]
+__all__ = ["ExplorerView", "ModelExplorer", "PlotExplorer", "QuickTrain", "QuickTrainResult", "QuizExplorer", "QuizItem"]
 
 
 @dataclass(frozen=True)
@@ -362,6 +365,141 @@ class PlotExplorer:
 
         figure = self.draw(**values)
         return _figure_png(figure if figure is not None else plt.gcf())
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    """One question of a :class:`QuizExplorer`: a graph, the right choice, and why it is right.
+
+    ``why`` is shown after every answer, right or wrong; text in `backticks` is shown as code.
+
+    Example:
+        >>> QuizItem(model_graph(siamese), "needs the Functional API", "Two inputs: a stack has one entry.")   # doctest: +SKIP
+    """
+
+    graph: ModelGraph
+    answer: str
+    why: str
+
+
+class QuizExplorer:
+    """A multiple-choice quiz over model graphs: one graph at a time, a button per choice, instant feedback.
+
+    The questions come in the order given (never shuffled, so a stored notebook is the
+    same on every run). After a choice the buttons lock, the feedback says whether it
+    was right and why, and *Next* moves on; after the last question it starts again.
+    The plain-text form (what nbval compares) names the question and the choices but
+    never the answer.
+
+    Args:
+        items: the questions; each answer must be one of ``choices``.
+        choices: one button per choice, in this order.
+        question: the line shown above every graph.
+
+    Example:
+        >>> quiz = QuizExplorer(items, ("a stack can build this", "needs the Functional API"),
+        ...                     question="Could a Sequential stack build this model?")   # doctest: +SKIP
+        >>> quiz.choose("needs the Functional API")   # what a click does; True when right   # doctest: +SKIP
+        >>> quiz.summary()   # doctest: +SKIP
+        '5 graphs: 2 × “a stack can build this”, 3 × “needs the Functional API”'
+    """
+
+    def __init__(self, items: list[QuizItem], choices: tuple[str, ...], *, question: str = "") -> None:
+        if not items:
+            raise ValueError("A quiz needs at least one QuizItem.")
+        for item in items:
+            if item.answer not in choices:
+                raise ValueError(f"The answer {item.answer!r} is not one of the choices {list(choices)}.")
+        self.items = list(items)
+        self.choices = tuple(choices)
+        self.question = question
+        self.index = 0
+        self.chosen: dict[int, str] = {}  # question number -> the learner's choice
+        self._buttons = [widgets.Button(description=c, layout=widgets.Layout(width="auto")) for c in self.choices]
+        for button in self._buttons:
+            button.on_click(lambda b: self.choose(b.description))
+        self._next = widgets.Button(description="Next", icon="arrow-right", disabled=True)
+        self._next.on_click(lambda b: self.next())
+        self._header, self._feedback = widgets.HTML(), widgets.HTML()
+        self._graph_box = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="480px"))
+        self.widget = widgets.VBox([self._header, self._graph_box, widgets.HBox([*self._buttons, self._next]), self._feedback])
+        self._show()
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """(right answers, questions answered) since the quiz started."""
+        right = sum(self.items[i].answer == choice for i, choice in self.chosen.items())
+        return right, len(self.chosen)
+
+    def choose(self, choice: str) -> bool:
+        """Answer the current question, as a click on its button does; returns True when right."""
+        if choice not in self.choices:
+            raise ValueError(f"{choice!r} is not one of the choices {list(self.choices)}.")
+        item = self.items[self.index]
+        self.chosen[self.index] = choice
+        right = choice == item.answer
+        why = _code_spans(html.escape(item.why))
+        if right:
+            self._feedback.value = f"<div style='{_BOX}#2e7d32'><b>Right.</b> {why}</div>"
+        else:
+            self._feedback.value = f"<div style='{_BOX}#b26a00'><b>Not quite: the answer is “{html.escape(item.answer)}”.</b> {why}</div>"
+        for button in self._buttons:
+            button.disabled = True
+        self._next.disabled = False
+        self._show_score()
+        return right
+
+    def next(self) -> None:
+        """Move to the next question (after the last one, start again with a fresh score)."""
+        self.index += 1
+        if self.index == len(self.items):
+            self.index, self.chosen = 0, {}
+        self._show()
+
+    def summary(self) -> str:
+        """How many questions have each answer, without saying which.
+
+        Example:
+            >>> quiz.summary()   # doctest: +SKIP
+            '5 graphs: 2 × “a stack can build this”, 3 × “needs the Functional API”'
+        """
+        counts = ", ".join(f"{sum(item.answer == c for item in self.items)} × “{c}”" for c in self.choices)
+        return f"{len(self.items)} graphs: {counts}"
+
+    def describe(self) -> str:
+        """Text form of the current question (what nbval compares); it never gives the answer away."""
+        return f"quiz, graph {self.index + 1} of {len(self.items)}: {self.question}\nchoices: " + " | ".join(self.choices)
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return _widget_bundle(self.widget, self.describe(), include, exclude)
+
+    def _show(self) -> None:
+        # drawn under a neutral name: a model's own name (say "repeat_stack") could give the answer away
+        graph = replace(self.items[self.index].graph, name=f"graph {self.index + 1}", _digraph=None)
+        self._show_score()
+        self._graph_box.value = _inline_svg(graph) if dot_available() else f"<pre>{html.escape(graph.describe())}</pre>"
+        self._feedback.value = ""
+        for button in self._buttons:
+            button.disabled = False
+        self._next.disabled = True
+
+    def _show_score(self) -> None:
+        right, answered = self.score
+        self._header.value = (
+            f"<b>Graph {self.index + 1} of {len(self.items)}.</b> {_code_spans(html.escape(self.question))}"
+            f" <span style='color:#666'>(score so far: {right} of {answered})</span>"
+        )
+
+
+_BOX = "padding:6px;background:#f7f7f7;border-left:4px solid "
+
+
+def _code_spans(text: str) -> str:
+    """`name` -> <code>name</code> in already escaped HTML."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
 
 
 def _check_controls(controls: Mapping[str, Any]) -> None:

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from course_utils.data import tabular_classes
-from course_utils.widgets import ModelExplorer, PlotExplorer, QuickTrain
+from course_utils.graph import model_graph
+from course_utils.widgets import ModelExplorer, PlotExplorer, QuickTrain, QuizExplorer, QuizItem
 
 matplotlib.use("Agg")
 
@@ -131,3 +132,61 @@ def test_plot_explorer_redraws_and_reports_errors():
     explorer.controls["freq"].value = 3
     assert "three is not allowed" in explorer._message.value
     assert explorer._repr_mimebundle_()["text/plain"] == "frequency 3"
+
+
+STACK, GRAPH = "a stack can build this", "needs the Functional API"
+
+
+def make_quiz():
+    left, right = keras.Input((8,), name="left"), keras.Input((8,), name="right")
+    pair = keras.Model([left, right], keras.layers.Concatenate(name="joined")([left, right]), name="pair")
+    items = [
+        QuizItem(model_graph(build(depth=2)), STACK, "One line of layers."),
+        QuizItem(model_graph(pair), GRAPH, "Two inputs: `left` and `right`."),
+    ]
+    return QuizExplorer(items, (STACK, GRAPH), question="Could a stack build this?")
+
+
+def test_quiz_shows_one_graph_and_keeps_the_answer_out_of_its_text_form():
+    quiz = make_quiz()
+    assert "hidden_1" in quiz._graph_box.value and "joined" not in quiz._graph_box.value
+    assert "<title>graph 1</title>" in quiz._graph_box.value and "<title>stack</title>" not in quiz._graph_box.value
+    assert quiz.describe() == f"quiz, graph 1 of 2: Could a stack build this?\nchoices: {STACK} | {GRAPH}"
+    assert quiz._repr_mimebundle_()["text/plain"] == quiz.describe()
+    assert quiz._feedback.value == "" and quiz._next.disabled
+    assert quiz.summary() == f"2 graphs: 1 × “{STACK}”, 1 × “{GRAPH}”"
+
+
+def test_a_click_gives_feedback_with_the_reason_and_locks_the_choices():
+    quiz = make_quiz()
+    quiz._buttons[0].click()  # STACK: right for the first graph
+    assert quiz._feedback.value.count("Right.") == 1 and "One line of layers." in quiz._feedback.value
+    assert all(button.disabled for button in quiz._buttons) and not quiz._next.disabled
+    assert quiz.score == (1, 1)
+    quiz._next.click()
+    assert "joined" in quiz._graph_box.value and quiz._feedback.value == ""
+    assert quiz.choose(STACK) is False
+    assert "Not quite: the answer is “needs the Functional API”." in quiz._feedback.value
+    assert "<code>left</code>" in quiz._feedback.value
+    assert quiz.score == (1, 2) and "score so far: 1 of 2" in quiz._header.value
+
+
+def test_after_the_last_graph_the_quiz_starts_again():
+    quiz = make_quiz()
+    quiz.choose(GRAPH)
+    quiz.next()
+    quiz.choose(GRAPH)
+    assert "score so far: 1 of 2" in quiz._header.value
+    quiz.next()
+    assert quiz.index == 0 and quiz.score == (0, 0) and "hidden_1" in quiz._graph_box.value
+    assert not any(button.disabled for button in quiz._buttons)
+
+
+def test_quiz_rejects_answers_that_are_not_choices():
+    item = QuizItem(model_graph(build()), "maybe", "?")
+    with pytest.raises(ValueError, match="not one of the choices"):
+        QuizExplorer([item], (STACK, GRAPH))
+    with pytest.raises(ValueError, match="at least one"):
+        QuizExplorer([], (STACK, GRAPH))
+    with pytest.raises(ValueError, match="not one of the choices"):
+        make_quiz().choose("maybe")
