@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["fit_quietly", "format_metrics", "plot_history", "reset"]
+__all__ = ["LINE_WIDTH", "epoch_line", "fit_quietly", "format_metrics", "plot_history", "reset"]
 
 
 def reset(seed: int = 0, *, free_memory: bool = False) -> None:
@@ -84,7 +84,7 @@ def fit_quietly(
         def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
             if (epoch + 1) % every and epoch + 1 != epochs:
                 return
-            print(f"epoch {epoch + 1}/{epochs}  " + format_metrics(logs or {}, digits))
+            print(epoch_line(epoch + 1, epochs, logs or {}, digits))
 
     fit_kwargs.pop("verbose", None)
     callbacks = list(fit_kwargs.pop("callbacks", []) or []) + [_EpochLine()]
@@ -99,6 +99,31 @@ def fit_quietly(
         callbacks=callbacks,
         **fit_kwargs,
     )
+
+
+#: Widest epoch line before the validation numbers go on a line of their own.
+LINE_WIDTH = 100
+
+
+def epoch_line(epoch: int, epochs: int, logs: Mapping[str, Any], digits: int = 3) -> str:
+    """The line :func:`fit_quietly` prints after an epoch; two lines when one would be wider than ``LINE_WIDTH``.
+
+    A model with several heads logs a loss and metrics per head: then the validation
+    numbers go under the training ones, aligned, instead of running off the screen.
+
+    Example:
+        >>> epoch_line(2, 8, {"loss": 0.5, "val_loss": 0.6})
+        'epoch 2/8  loss 0.500  val_loss 0.600'
+    """
+    prefix = f"epoch {epoch}/{epochs}  "
+    line = prefix + format_metrics(logs, digits)
+    if len(line) <= LINE_WIDTH:
+        return line
+    training = {k: v for k, v in logs.items() if not k.startswith("val_")}
+    validation = {k: v for k, v in logs.items() if k.startswith("val_")}
+    if not training or not validation:
+        return line
+    return prefix + format_metrics(training, digits) + "\n" + " " * len(prefix) + format_metrics(validation, digits)
 
 
 def format_metrics(logs: Mapping[str, Any], digits: int = 3) -> str:

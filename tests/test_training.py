@@ -94,3 +94,17 @@ def test_plot_history_names_the_metrics_it_has():
         plot_history({"loss": [1.0]}, ["accuracy"], show=False)
     with pytest.raises(TypeError, match="Expected a History"):
         plot_history([1, 2, 3], show=False)
+
+
+def test_a_wide_epoch_line_puts_validation_under_training():
+    from course_utils.training import LINE_WIDTH, epoch_line
+
+    heads = {f"{head}_{kind}": 0.5 for head in ("shape", "area") for kind in ("loss", "accuracy")}
+    logs = {"loss": 1.0, **heads, **{f"val_{key}": 0.25 for key in ("loss", *heads)}}
+    one_line = "epoch 2/8  " + format_metrics(logs)
+    assert len(one_line) > LINE_WIDTH
+    first, second = epoch_line(2, 8, logs).split("\n")
+    assert first.startswith("epoch 2/8  loss 1.000") and "val_" not in first
+    assert second.startswith(" " * len("epoch 2/8  ") + "val_loss 0.250")
+    assert len(first) <= LINE_WIDTH and len(second) < len(one_line)
+    assert "\n" not in epoch_line(2, 8, {"loss": 1.0, "accuracy": 0.5, "val_loss": 1.0, "val_accuracy": 0.5})
