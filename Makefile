@@ -15,9 +15,8 @@ STAMP       := $(VENV)/.requirements-installed
 KERNEL_JSON := $(VENV)/share/jupyter/kernels/python3/kernel.json
 # Our venv's kernels come first, even when a user-wide "python3" kernel exists.
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
-# The same quiet TensorFlow start-up as course_utils sets (see course_utils/__init__.py).
-export TF_CPP_MIN_LOG_LEVEL := 2
-export TF_ENABLE_ONEDNN_OPTS := 0
+# Every Python started here imports course_utils first, which gives TensorFlow the course's
+# quiet, pinned numeric set-up (course_utils/numerics.py); the kernel gets the same below.
 
 LAB_PORT    ?= 8888
 LAB_IP      ?= 127.0.0.1
@@ -74,10 +73,10 @@ dot:
 # notebook asks for, so lessons open with it here and on Binder alike.
 kernel: $(KERNEL_JSON)
 
-$(KERNEL_JSON): $(STAMP)
+$(KERNEL_JSON): $(STAMP) course_utils/numerics.py
 	$(VPY) -m ipykernel install --prefix $(VENV) --name python3 \
 	  --display-name "Python 3 (Functional Keras course)" \
-	  --env TF_CPP_MIN_LOG_LEVEL 2 --env TF_ENABLE_ONEDNN_OPTS 0 >/dev/null
+	  $$($(VPY) -c 'from course_utils.numerics import ipykernel_env_arguments as a; print(a())') >/dev/null
 	@echo "Registered the course kernel in $(VENV)."
 
 lab: setup

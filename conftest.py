@@ -18,6 +18,10 @@ from nbval.plugin import IPyNbFile
 
 from course_utils.progress import reproducible_environment
 
+# The numeric set-up of every kernel nbval starts, the comparison mode in the header, and
+# the tolerant comparison of numbers where exact floats cannot be had (course_utils.numerics).
+pytest_plugins = ["course_utils.nbval_numbers"]
+
 _folders: list[str] = []
 _notebook: list[object] = [None]  # the notebook whose kernel has the current record
 

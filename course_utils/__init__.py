@@ -1,10 +1,11 @@
 """Helpers for the functional-keras-course notebooks.
 
-Importing this package first (before ``keras`` or ``tensorflow``) keeps
-TensorFlow's start-up chatter out of notebook outputs: it sets
-``TF_CPP_MIN_LOG_LEVEL=2`` (info and warning lines off, errors still shown) and
-``TF_ENABLE_ONEDNN_OPTS=0`` (the oneDNN banner off, and the same numerics in
-every course kernel). Values already set in the environment are respected.
+Importing this package first (before ``keras`` or ``tensorflow``) gives the process the
+course's numeric set-up (:mod:`course_utils.numerics`): TensorFlow's start-up chatter
+off (``TF_CPP_MIN_LOG_LEVEL=2``, ``TF_ENABLE_ONEDNN_OPTS=0``; errors still shown) and
+the arithmetic path pinned (``ONEDNN_MAX_CPU_ISA=AVX2`` on x86-64,
+``TF_NUM_INTRAOP_THREADS=1``), so that a fresh run repeats the stored numbers. Values
+already set in the environment are respected.
 
 Modules, one job each:
 
@@ -20,6 +21,8 @@ Modules, one job each:
 * :mod:`course_utils.progress` – the learner's record of every check, and the view of it;
 * :mod:`course_utils.errors` – short, path-free tracebacks for the lessons' intended errors;
 * :mod:`course_utils.notebooks` – executing and normalising course notebooks;
+* :mod:`course_utils.numerics`, :mod:`course_utils.nbval_numbers` – the numeric set-up of every
+  kernel, and how nbval compares fresh numbers with stored ones;
 * :mod:`course_utils.environment` – the set-up check of lesson 00;
 * :mod:`course_utils.terminal` – commands that end quietly when their output is cut short.
 
@@ -33,8 +36,9 @@ from __future__ import annotations
 import logging
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from course_utils.numerics import apply_kernel_environment
+
+apply_kernel_environment()
 # Keras prints model.summary() as wide as the terminal that started Jupyter; a
 # fixed width keeps stored notebook outputs identical across machines and shells.
 os.environ["COLUMNS"] = "100"

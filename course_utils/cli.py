@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_utils.locations import CourseFilesMissing, course_folder
+from course_utils.numerics import kernel_environment
 from course_utils.terminal import quiet_when_cut_short
 
 __all__ = ["InitReport", "UsageProblem", "init_course", "main"]
@@ -44,8 +45,6 @@ DEFAULT_FOLDER = Path("~") / "functional-keras-course"
 COPIED_FOLDERS = ("notebooks", "exercises")
 START_PAGE = "notebooks/00_welcome.ipynb"
 MANIFEST = ".functional-keras-course.json"
-#: The quiet, repeatable TensorFlow start-up every course kernel gets (as ``make kernel`` sets).
-KERNEL_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
 
 class UsageProblem(Exception):
@@ -214,7 +213,7 @@ def _kernel_folder(into: Path) -> Path:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (Functional Keras course)",
         "language": "python",
-        "env": KERNEL_ENV,
+        "env": kernel_environment(),
         "metadata": {"debugger": True},
     }
     (spec / "kernel.json").write_text(json.dumps(kernel, indent=1) + "\n", encoding="utf-8")
@@ -241,7 +240,7 @@ def _lab(args: argparse.Namespace) -> int:
     shown_host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else host
     url = f"http://{shown_host}:{port}/lab/tree/{START_PAGE}?token={token}"
     with tempfile.TemporaryDirectory(prefix="functional-keras-course-") as scratch:
-        env = dict(os.environ, **KERNEL_ENV)
+        env = dict(os.environ, **kernel_environment())
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_kernel_folder(Path(scratch))), os.environ.get("JUPYTER_PATH")]))
         command = [
             sys.executable, "-m", "jupyterlab",
@@ -288,8 +287,8 @@ def _check(args: argparse.Namespace) -> int:
 
 def _grade(rest: Sequence[str]) -> int:
     # As in `python -m course_utils.grade`: the grading process judges small models one at a
-    # time while the kernels train, so one TensorFlow thread each way, set before TF starts.
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    # time while the kernels train, so one TensorFlow thread each way, set before TF starts
+    # (one intra-op thread is the course's numeric pin already, see course_utils.numerics).
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
     from course_utils.grade.cli import main as grade_main
 

@@ -29,21 +29,37 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from course_utils.numerics import comparison_mode, kernel_environment
 from course_utils.progress import reproducible_environment
 
-__all__ = ["execute_notebook", "normalise", "write_notebook"]
+__all__ = ["NotTheReferenceMachine", "execute_notebook", "normalise", "write_notebook"]
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = False) -> float:
+class NotTheReferenceMachine(Exception):
+    """This machine computes other floats than the ones the course stores (see :mod:`course_utils.numerics`)."""
+
+
+def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = False, other_machine: bool = False) -> float:
     """Run the notebook at ``path`` in a fresh kernel and store it with its outputs.
+
+    The kernel gets the course's numeric set-up (:func:`course_utils.numerics.kernel_environment`),
+    whatever this shell has set. Where that set-up cannot give the reference floats (another
+    processor family, no AVX2), it refuses to store unless ``other_machine`` is true.
 
     Cells tagged ``raises-exception`` may raise; any other error stops the run and
     leaves the file untouched. Returns the wall time in seconds. With ``timings``
     it also prints the time spent after the first (import) cell and the slowest cells.
     """
     path = Path(path)
+    environment = {**os.environ, **kernel_environment()}
+    mode = comparison_mode(environment)
+    if mode.tolerant and not other_machine:
+        raise NotTheReferenceMachine(
+            f"{path}: not stored — stored outputs are made where they reproduce exactly ({mode.reason}). "
+            "Store them on Linux x86-64 with AVX2, or pass other_machine=True (--other-machine) to store anyway."
+        )
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -59,7 +75,7 @@ def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = Fa
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="course-record-") as record:
         # A learner's own progress, and today's date, never reach a stored output.
-        client.execute(env={**os.environ, **reproducible_environment(record)})
+        client.execute(env={**environment, **reproducible_environment(record)})
     elapsed = time.perf_counter() - start
     write_notebook(notebook, path)
     if timings:
@@ -146,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path, help="notebooks to execute")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
     parser.add_argument("--timings", action="store_true", help="print time after the first cell and the slowest cells")
+    parser.add_argument(
+        "--other-machine", action="store_true",
+        help="store even where the course's numbers do not reproduce exactly (not Linux x86-64 with AVX2)",
+    )
     args = parser.parse_args(argv)
     status = 0
     for path in args.paths:
@@ -154,7 +174,10 @@ def main(argv: list[str] | None = None) -> int:
             status = 2
             continue
         try:
-            seconds = execute_notebook(path, timeout=args.timeout, timings=args.timings)
+            seconds = execute_notebook(path, timeout=args.timeout, timings=args.timings, other_machine=args.other_machine)
+        except NotTheReferenceMachine as problem:
+            print(problem, file=sys.stderr)
+            return 2
         except CellExecutionError as error:
             print(f"{path}: a cell failed, the file was left unchanged.\n{error}", file=sys.stderr)
             status = 1

@@ -40,6 +40,8 @@ import nbformat
 import psutil
 import pytest
 
+from course_utils.numerics import kernel_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", ROOT / "artifacts" / "browser"))
@@ -185,8 +187,7 @@ class Lab:
             JUPYTER_RUNTIME_DIR=str(home / "runtime"),
             JUPYTER_PLATFORM_DIRS="1",
             PYDEVD_DISABLE_FILE_VALIDATION="1",
-            TF_CPP_MIN_LOG_LEVEL="2",
-            TF_ENABLE_ONEDNN_OPTS="0",
+            **kernel_environment(),  # the course's numeric set-up, as `make kernel` registers it
             FUNCTIONAL_KERAS_COURSE_HOME=str(tmp / "progress"),  # the kernels' own, empty progress record
         )
         self.port, self.token = _free_port(), secrets.token_hex(16)

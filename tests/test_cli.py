@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from course_utils import cli
+from course_utils.numerics import kernel_environment
 from course_utils.locations import course_folder, exercises_folder, is_checkout, lessons_folder, solutions_folder
 
 COMMAND = [sys.executable, "-m", "course_utils"]
@@ -129,10 +130,11 @@ def test_lab_picks_the_next_port_when_the_default_is_busy():
     assert port != 8888 and note.startswith("Port 8888 is busy; using")
 
 
-def test_the_lab_kernel_is_this_python_with_the_quiet_tensorflow_settings(tmp_path):
+def test_the_lab_kernel_is_this_python_with_the_course_numeric_set_up(tmp_path):
     spec = json.loads((cli._kernel_folder(tmp_path) / "kernels" / "python3" / "kernel.json").read_text())
     assert spec["argv"][0] == sys.executable
-    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert spec["env"] == kernel_environment()
+    assert {"TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "TF_NUM_INTRAOP_THREADS"} <= set(spec["env"])
 
 
 def test_lab_serves_lesson_00_at_the_printed_url(tmp_path):

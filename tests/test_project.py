@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from course_utils.numerics import kernel_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -43,12 +45,12 @@ def test_readme_gives_the_two_commands_and_every_lesson():
         assert lesson.stem in readme, f"README does not list {lesson.stem}"
 
 
-def test_course_kernel_is_registered_with_quiet_tensorflow():
+def test_course_kernel_is_registered_with_the_course_numeric_set_up():
     kernel = Path(sys.prefix) / "share" / "jupyter" / "kernels" / "python3" / "kernel.json"
     if not kernel.exists():
         pytest.fail("run `make test` (it registers the course kernel) rather than bare pytest")
     spec = json.loads(kernel.read_text())
-    assert spec["env"] == {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert spec["env"] == kernel_environment()
     assert Path(spec["argv"][0]).resolve() == Path(sys.executable).resolve()
 
 

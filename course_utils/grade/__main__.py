@@ -4,10 +4,10 @@ import os
 import sys
 
 # The grading process only judges small exported models, one at a time, while the
-# kernels train: one TensorFlow thread each way is enough and leaves the cores to them.
+# kernels train: one TensorFlow thread each way is enough and leaves the cores to them
+# (one intra-op thread is also the course's numeric pin, set by importing course_utils).
 # Set here, in the command's own process, before TensorFlow starts; not in main(),
 # which may run inside another program whose TensorFlow (and child kernels) it would change.
-os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
 from course_utils.grade.cli import main  # noqa: E402

@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None, *, prog: str = "python -m course_utils.g
     parser.add_argument("--given-cell-timeout", type=float, default=120.0, help="seconds at least for the handout's own cells: setup, context, checks (default 120)")
     parser.add_argument("--notebook-timeout", type=float, default=600.0, help="seconds for all of a notebook's cells (default 600)")
     parser.add_argument("--memory-mb", type=int, default=3072, help="memory a kernel may use before it is stopped (default 3072)")
-    parser.add_argument("--kernel-threads", type=int, default=None, help="threads TensorFlow may use in each kernel (default: the cores shared out among the workers; on Dask: TensorFlow's own)")
+    parser.add_argument("--kernel-threads", type=int, default=None, help="TensorFlow's inter-op threads in each kernel (default: the cores shared out among the workers; on Dask: TensorFlow's own); each operation runs on one thread, the course's numeric pin")
     parser.add_argument("--student-pattern", metavar="REGEX", help="regex with a (?P<student>...) group, matched against each file's path")
     parser.add_argument("--force", action="store_true", help="re-grade everything, even unchanged submissions")
     parser.add_argument("--quiet", action="store_true", help="print only the summary line")

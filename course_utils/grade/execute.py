@@ -54,6 +54,7 @@ from nbclient.exceptions import DeadKernelError
 from course_utils.grade.export import Record, cell_source, problems_file, read_record
 from course_utils.grade.pipelines import preamble
 from course_utils.grade.restore import GIVEN_ROLES, course_of
+from course_utils.numerics import kernel_environment
 from course_utils.progress import OFF_VARIABLE
 
 __all__ = ["Execution", "Limits", "execute"]
@@ -78,7 +79,7 @@ class Limits:
     notebook_timeout: float = 600.0
     given_timeout: float = 120.0  # floor for the handout's own cells (setup, context, check): TF import, training
     memory_mb: int = 3072
-    kernel_threads: int | None = None  # threads TensorFlow may use in the kernel (None: its default)
+    kernel_threads: int | None = None  # TensorFlow's inter-op threads in the kernel (None: its default)
 
 
 @dataclass
@@ -211,9 +212,8 @@ def kill_tree(root: psutil.Process) -> None:
 def _kernel_env(limits: Limits, home: Path) -> dict[str, str]:
     # Only what a kernel needs: the grader's own secrets (tokens, keys) stay out of the learner's reach.
     env = {k: v for k, v in os.environ.items() if k in _PASSED_ENV or k.startswith("LC_")}
+    env.update(kernel_environment())  # the numeric set-up the stored solutions were made with
     env.update(
-        TF_CPP_MIN_LOG_LEVEL="2",
-        TF_ENABLE_ONEDNN_OPTS="0",
         CUDA_VISIBLE_DEVICES="-1",
         PYTHONDONTWRITEBYTECODE="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
@@ -222,8 +222,9 @@ def _kernel_env(limits: Limits, home: Path) -> dict[str, str]:
     )
     env[OFF_VARIABLE] = "off"  # a learner's own q1.check() in a submission adds to no one's progress record
     if limits.kernel_threads:
+        # Only the pools that do not change the arithmetic: one intra-op thread stays pinned.
         threads = str(limits.kernel_threads)
-        env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads, OMP_NUM_THREADS=threads)
+        env.update(TF_NUM_INTEROP_THREADS=threads, OMP_NUM_THREADS=threads)
     return env
 
 
