@@ -34,7 +34,22 @@ help:
 
 setup: $(STAMP) dot kernel
 
+# make is for Linux and macOS; Windows installs the course as a package (README, "Install as a package").
+# TensorFlow 2.21 has no wheel for Intel Macs, nor for x86-64 Python under Rosetta on Apple silicon:
+# there we stop at once, with one line that says what works (the line of `functional-keras-course
+# check`), not pip's error. UNAME_S / UNAME_M stand in for `uname -s` / `uname -m` (tests/test_platforms.py).
+PLATFORM_CHECK = case "$(or $(UNAME_S),$$(uname -s))/$(or $(UNAME_M),$$(uname -m))" in \
+  Darwin/x86_64) if [ "$$(sysctl -n sysctl.proc_translated 2>/dev/null)" = 1 ]; then \
+      echo "This terminal runs as x86-64 under Rosetta on an Apple-silicon Mac, and TensorFlow 2.21 has no wheel for that: run arch -arm64 make lab, with a native arm64 python3."; \
+    else \
+      echo "macOS on Intel (x86-64) is not supported: TensorFlow 2.21 has no wheel for Intel Macs. The course runs on an Apple-silicon Mac, on Linux (x86-64, ARM64) or Windows (x86-64), in a Linux container (Docker), or on a JupyterHub or Binder."; \
+    fi; exit 1;; \
+  MINGW*|MSYS*|CYGWIN*|Windows*) \
+    echo "make is for Linux and macOS. On Windows, pip install the course into a virtual environment and run functional-keras-course lab (README, Install as a package)."; exit 1;; \
+esac
+
 $(VPY):
+	@$(PLATFORM_CHECK)
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "The course needs Python 3.11, 3.12 or 3.13, and none of python3.13, python3.12, python3.11 runs here."; \
 	  echo "  apt:   apt-get install python3.12 python3.12-venv   (or python3.11 / python3.13)"; \
@@ -51,6 +66,7 @@ $(VPY):
 	$(VPY) -m pip install --quiet --upgrade pip
 
 $(STAMP): requirements.txt pyproject.toml | $(VPY)
+	@$(PLATFORM_CHECK)
 	$(VPY) -m pip install --quiet -r requirements.txt
 	@touch $@
 

@@ -4,6 +4,11 @@ repo2docker builds the course image from the repository root: ``runtime.txt`` pi
 Python version, ``apt.txt`` the Debian/Ubuntu packages, ``requirements.txt`` is installed with
 pip, and an executable ``postBuild`` would run last (the course needs none). A ``Dockerfile``,
 an ``environment.yml`` or a ``binder/`` folder would silently take over, so none may exist.
+
+Every pin is exact. Only TensorFlow's two lines carry environment markers (``tensorflow-cpu`` on
+Linux x86-64, ``tensorflow`` elsewhere; requirements.txt says why), and the package pins the very
+same lines, markers included: ``-e .`` installs its dependencies too. Whether the pins resolve on
+every supported platform is ``tests/test_platforms.py``'s business.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_FOLDERS = ("notebooks", "exercises", "solutions")
@@ -31,19 +37,52 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+#: The only distributions whose pins carry environment markers: one `tensorflow` module, two builds.
+TENSORFLOW_DISTRIBUTIONS = {"tensorflow", "tensorflow-cpu"}
+#: Their markers, exactly as both files write them (requirements.txt explains the choice).
+TENSORFLOW_MARKERS = {
+    "tensorflow-cpu": 'sys_platform == "linux" and platform_machine == "x86_64"',
+    "tensorflow": 'sys_platform != "linux" or platform_machine != "x86_64"',
+}
+
+
 def requirement_lines() -> list[str]:
     lines = [line.split("#", 1)[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
     return [line for line in lines if line]
 
 
+def pins() -> list[Requirement]:
+    """Every pin of requirements.txt (all lines but ``-e .``), markers included."""
+    return [Requirement(line) for line in requirement_lines() if line != "-e ."]
+
+
+def package_dependencies() -> list[Requirement]:
+    """What the course package declares: its dependencies and every extra's, markers included."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = list(project["dependencies"]) + [d for extra in project["optional-dependencies"].values() for d in extra]
+    return [Requirement(dependency) for dependency in declared]
+
+
+def exact_version(requirement: Requirement) -> str | None:
+    """``"2.21.0"`` for ``name==2.21.0``; ``None`` for anything but one exact pin."""
+    specifiers = list(requirement.specifier)
+    if len(specifiers) == 1 and specifiers[0].operator == "==" and "*" not in specifiers[0].version:
+        return specifiers[0].version
+    return None
+
+
 def pinned() -> dict[str, str]:
-    pins = {}
-    for line in requirement_lines():
-        if line == "-e .":
-            continue
-        name, _, version = line.partition("==")
-        pins[canonical(re.sub(r"\[.*\]", "", name))] = version
-    return pins
+    """{distribution: version} of the pins that apply here: markers evaluated for this interpreter."""
+    return {
+        canonical(pin.name): exact_version(pin) or str(pin.specifier)
+        for pin in pins()
+        if pin.marker is None or pin.marker.evaluate()
+    }
+
+
+def same_pin(requirement: Requirement) -> tuple[str, str, str]:
+    """A pin as (distribution, version specifier, marker), comparable however either file spells it."""
+    return canonical(requirement.name), str(requirement.specifier), str(requirement.marker or "")
 
 
 def project_name() -> str:
@@ -117,9 +156,20 @@ def test_requirements_are_exact_pins_ending_with_the_course_package():
     lines = requirement_lines()
     assert lines[-1] == "-e .", "the last requirement installs the course package itself: -e ."
     for line in lines[:-1]:
-        assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[\w,-]+\])?==[0-9][0-9A-Za-z.+!]*", line), f"not an exact pin: {line}"
-    names = [canonical(line.split("==")[0]) for line in lines[:-1]]
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[\w,-]+\])?==[0-9][0-9A-Za-z.+!]*(; .+)?", line), f"not an exact pin: {line}"
+        assert exact_version(Requirement(line)), f"not an exact pin: {line}"
+    names = [canonical(pin.name) for pin in pins()]
     assert len(names) == len(set(names)), "a distribution is pinned twice"
+
+
+def test_only_the_tensorflow_lines_carry_markers():
+    """TensorFlow is pinned once per platform, by these two markers; every other pin holds everywhere."""
+    for source, requirements in (("requirements.txt", pins()), ("pyproject.toml", package_dependencies())):
+        markers = {canonical(r.name): str(r.marker) for r in requirements if r.marker is not None}
+        assert markers == TENSORFLOW_MARKERS, f"{source}: markers {markers}, expected {TENSORFLOW_MARKERS}"
+    here = TENSORFLOW_DISTRIBUTIONS & set(pinned())
+    assert len(here) == 1, f"this interpreter would get {sorted(here) or 'no TensorFlow'}"
+    assert pinned()[here.pop()] == "2.21.0"
 
 
 def test_pins_are_what_the_course_was_run_with():
@@ -149,16 +199,23 @@ def test_the_course_package_installs_from_pyproject():
 
 
 def test_the_package_pins_exactly_what_requirements_txt_pins():
-    """An installed course must run with the versions its stored outputs were made with."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = list(project["dependencies"]) + [d for extra in project["optional-dependencies"].values() for d in extra]
+    """An installed course must run with the versions its stored outputs were made with.
+
+    Each dependency of the package (and of its extras) is a line of requirements.txt: same version,
+    same marker. For TensorFlow's two lines that is not only tidy but needed: ``-e .`` installs the
+    package's dependencies into the same environment, so a ``tensorflow`` there beside a
+    ``tensorflow-cpu`` here would install both.
+    """
+    lines = {canonical(pin.name): pin for pin in pins()}
     problems = []
-    for dependency in declared:
-        name, _, version = dependency.partition("==")
-        if not version:
+    for dependency in package_dependencies():
+        name = canonical(dependency.name)
+        if not exact_version(dependency):
             problems.append(f"{dependency}: not an exact pin")
-        elif pinned().get(canonical(name)) != version:
-            problems.append(f"{dependency}: requirements.txt pins {pinned().get(canonical(name))}")
+        elif name not in lines:
+            problems.append(f"{dependency}: requirements.txt does not pin {name}")
+        elif same_pin(dependency) != same_pin(lines[name]):
+            problems.append(f"{dependency}: requirements.txt says {lines[name]}")
     assert not problems, "\n".join(problems)
 
 

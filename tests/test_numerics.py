@@ -66,6 +66,7 @@ def test_importing_course_utils_gives_the_process_the_set_up():
         ("loss 0.414  accuracy 0.967", "loss 0.420  accuracy 0.960"),
         ("mean 97.5 %", "mean 98.9 %"),  # relative part: 2 % of 98.9 is 1.98
         ("lr 1e-05", "lr 1.01e-05"),
+        ("norm 1.2e-03", "norm 1.22e-03"),
         ("delta -0.003", "delta 0.004"),
         ("nan vs 0.5", "nan vs 0.5"),
     ],
@@ -78,6 +79,7 @@ def test_numbers_within_the_tolerance_agree(stored, fresh):
     ("stored", "fresh"),
     [
         ("loss 0.414", "loss 0.514"),  # beyond the tolerance
+        ("norm 1.2e-03", "norm 1.5e-03"),  # exponents: the absolute part counts in the number's own units
         ("val_accuracy 1.000", "val_accuracy 0.958"),
         ("(None, 8, 8, 16)", "(None, 8, 8, 17)"),  # whole numbers are exact
         ("Total params: 1,234", "Total params: 1,235"),
@@ -122,14 +124,20 @@ def test_the_mode_can_be_chosen_by_hand_and_a_bad_value_is_named():
         comparison_mode({numerics.COMPARISON_VARIABLE: "loose"})
 
 
-def test_exact_only_on_linux_x86_64_with_avx2_and_the_pins(monkeypatch):
+def test_exact_only_on_linux_x86_64_with_avx2_a_32_kib_l1_and_the_pins(monkeypatch):
     monkeypatch.setattr(numerics.sys, "platform", "linux")
     monkeypatch.setattr(numerics.platform, "machine", lambda: "x86_64")
     monkeypatch.setattr(numerics, "_cpu_has_avx2", lambda: True)
+    monkeypatch.setattr(numerics, "l1_data_cache", lambda: 32 * 1024)
     assert comparison_mode(kernel_environment()).name == "exact"
     changed = comparison_mode({**kernel_environment(), "ONEDNN_MAX_CPU_ISA": "SSE41"})
     assert changed.tolerant and "ONEDNN_MAX_CPU_ISA=SSE41" in changed.reason
     assert comparison_mode({**kernel_environment(), "TF_NUM_INTRAOP_THREADS": "4"}).tolerant
+    monkeypatch.setattr(numerics, "l1_data_cache", lambda: 48 * 1024)  # Intel since Ice Lake, AMD Zen 5
+    assert "L1 data cache 48 KiB" in comparison_mode(kernel_environment()).reason
+    monkeypatch.setattr(numerics, "l1_data_cache", lambda: None)
+    assert comparison_mode(kernel_environment()).tolerant
+    monkeypatch.setattr(numerics, "l1_data_cache", lambda: 32 * 1024)
     monkeypatch.setattr(numerics, "_cpu_has_avx2", lambda: False)
     assert "no AVX2" in comparison_mode({}).reason
     monkeypatch.setattr(numerics.platform, "machine", lambda: "aarch64")
@@ -173,3 +181,13 @@ def test_nbval_compares_numbers_as_the_mode_says(tmp_path, stored, mode, passes)
     result = _nbval(_notebook(tmp_path, stored), mode)
     assert f"course outputs: {mode}" in result.stdout  # the header says which comparison ran
     assert (result.returncode == 0) == passes, result.stdout[-3000:]
+
+
+def test_the_examples_in_the_docstrings_hold():
+    import doctest
+
+    from course_utils import nbval_numbers
+
+    for module in (numerics, nbval_numbers):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

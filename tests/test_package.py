@@ -111,11 +111,13 @@ def test_init_then_a_lesson_and_a_solution_pass_nbval(installed):
     (installed.home / "pytest.ini").write_text("[pytest]\n")  # no project configuration but ours
     result = installed.run(
         installed.python, "-m", "pytest", "-c", installed.home / "pytest.ini", "--rootdir", installed.home,
-        "-p", "no:cacheprovider", "--nbval", "--nbval-current-env", "--nbval-sanitize-with", sanitize, "-q",
+        "-p", "no:cacheprovider", "-p", "course_utils.nbval_numbers",
+        "--nbval", "--nbval-current-env", "--nbval-sanitize-with", sanitize,
         folder / "notebooks" / f"{LESSON}.ipynb", packaged / f"{EXERCISE}.ipynb",
         timeout=900,
     )
     assert result.returncode == 0, result.stdout[-5000:]
+    assert "course outputs: exact comparison" in result.stdout  # the README's command, with the mode in its header
     assert " passed" in result.stdout and "failed" not in result.stdout
 
 
