@@ -26,8 +26,9 @@ of the L1 data cache. TensorFlow cuts its matrix products into blocks whose dept
 from the L1 data cache it reads from the CPU (``computeProductBlockingSizes``), and the depth of
 a block decides the order of the additions; no setting overrides it. The outputs are stored on
 CPUs with 32 KiB (AMD Zen 1-4, Intel before Ice Lake); Intel since Ice Lake and AMD Zen 5 have
-48 KiB. On all of these a fresh run computes slightly different floats, so :func:`comparison_mode` switches nbval to
-comparing the *numbers* of text outputs within :data:`TOLERANCE`; every other character
+48 KiB. On all of these a fresh run may compute slightly different floats, so
+:func:`comparison_mode` switches nbval to comparing the *numbers* of text outputs within
+:data:`TOLERANCE`; every other character
 (shapes, parameter counts, graph text forms, messages) is still compared exactly
 (:func:`numbers_agree`).
 
@@ -73,8 +74,9 @@ __all__ = [
 #: TensorFlow's quiet start-up: no banner lines in any output, and no oneDNN graph rewrites.
 QUIET: dict[str, str] = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
-#: What fixes the arithmetic path on every x86-64 CPU with AVX2 (Intel or AMD, AVX2 or AVX-512,
-#: any number of cores). ``ONEDNN_MAX_CPU_ISA`` is x86-only, so other machines get only the threads.
+#: What fixes the arithmetic path on every x86-64 CPU with AVX2 and a 32 KiB L1 data cache (Intel
+#: or AMD, AVX2 or AVX-512, any number of cores). ``ONEDNN_MAX_CPU_ISA`` is x86-only, so other
+#: machines get only the threads.
 PINNED: dict[str, str] = {"ONEDNN_MAX_CPU_ISA": "AVX2", "TF_NUM_INTRAOP_THREADS": "1"}
 
 #: Set to ``exact`` or ``tolerant`` to choose the comparison mode of an nbval run by hand.
