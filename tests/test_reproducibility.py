@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.numerics import COMPARISON_VARIABLE, PINNED, TOLERANCE, kernel_environment
+from course_utils.numerics import COMPARISON_VARIABLE, PINNED, TOLERANCE, comparison_mode, kernel_environment
 
 pytestmark = pytest.mark.slow
 
@@ -84,8 +84,11 @@ def pinned_runs() -> dict[str, subprocess.CompletedProcess[str]]:
 
 @pytest.mark.parametrize("machine", list(PINNED_MACHINES))
 def test_stored_numbers_repeat_exactly_where_the_pin_applies(pinned_runs, machine):
+    # Exact on a machine like the storing one; a machine the pin cannot cover (another L1 data cache)
+    # runs tolerant, says so, and must still pass.
+    expected = comparison_mode(kernel_environment())
     result = pinned_runs[machine]
-    assert "course outputs: exact comparison" in result.stdout, result.stdout[:2000]
+    assert f"course outputs: {expected.name} comparison" in result.stdout, result.stdout[:2000]
     assert result.returncode == 0, f"{machine}: {_failed_cells(result)}\n{result.stdout[-4000:]}"
     assert re.search(r"\b\d+ passed\b", result.stdout)
 
