@@ -46,7 +46,8 @@ def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = Fa
 
     The kernel gets the course's numeric set-up (:func:`course_utils.numerics.kernel_environment`),
     whatever this shell has set. Where that set-up cannot give the reference floats (another
-    processor family, no AVX2), it refuses to store unless ``other_machine`` is true.
+    processor family, no AVX2, another L1 data cache: :func:`course_utils.numerics.comparison_mode`),
+    it refuses to store unless ``other_machine`` is true.
 
     Cells tagged ``raises-exception`` may raise; any other error stops the run and
     leaves the file untouched. Returns the wall time in seconds. With ``timings``
@@ -58,7 +59,8 @@ def execute_notebook(path: str | Path, *, timeout: int = 600, timings: bool = Fa
     if mode.tolerant and not other_machine:
         raise NotTheReferenceMachine(
             f"{path}: not stored — stored outputs are made where they reproduce exactly ({mode.reason}). "
-            "Store them on Linux x86-64 with AVX2, or pass other_machine=True (--other-machine) to store anyway."
+            "Store them on a machine like the reference one (Linux x86-64, AVX2, 32 KiB L1 data cache), "
+            "or pass other_machine=True (--other-machine) to store anyway."
         )
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timings", action="store_true", help="print time after the first cell and the slowest cells")
     parser.add_argument(
         "--other-machine", action="store_true",
-        help="store even where the course's numbers do not reproduce exactly (not Linux x86-64 with AVX2)",
+        help="store even where the course's numbers do not reproduce exactly (see course_utils.numerics)",
     )
     args = parser.parse_args(argv)
     status = 0

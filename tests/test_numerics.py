@@ -191,3 +191,15 @@ def test_the_examples_in_the_docstrings_hold():
     for module in (numerics, nbval_numbers):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_storing_refuses_where_outputs_would_not_reproduce(tmp_path, monkeypatch):
+    from course_utils.notebooks import NotTheReferenceMachine, execute_notebook
+
+    path = tmp_path / "lesson.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(0.5)")]), path)
+    before = path.read_bytes()
+    monkeypatch.setenv(numerics.COMPARISON_VARIABLE, "tolerant")
+    with pytest.raises(NotTheReferenceMachine, match="not stored"):
+        execute_notebook(path)
+    assert path.read_bytes() == before
